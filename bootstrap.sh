@@ -25,6 +25,8 @@ DEPS+=(python3-scapy tcpdump iproute2 dbus systemd)
 DEPS+=(python3-dbusmock python3-botocore)
 # lambda: Discord signatures in tests
 DEPS+=(python3-nacl)
+# cloudformation: template checks against the resource specification (npm)
+DEPS+=(python3-yaml shellcheck nodejs npm)
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -116,11 +118,13 @@ demo)
         ;;
 check)
         install_deps
+        tests/cloudformation/install.sh
         build build
         run_check build
         ;;
 check-asan)
         install_deps
+        tests/cloudformation/install.sh
         build build-asan --enable-asan --enable-debug
         run_check build-asan
         ;;

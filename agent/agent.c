@@ -258,8 +258,8 @@ static void agent_on_player(Agent *a, const PacketAddr *peer, bool joined, const
         int players;
 
         packet_addr_to_string(peer, addr);
-        agent_players_changed(a);
-        players = MAX(a->players, 0);
+        /* The event first, then the watchdog's reaction to it. */
+        players = MAX(agent_count_players(a, NULL), 0);
 
         if (a->mode == AGENT_REPLAY) {
                 if (a->format == OUTPUT_TEXT)
@@ -272,6 +272,7 @@ static void agent_on_player(Agent *a, const PacketAddr *peer, bool joined, const
                 else
                         emit_json(a, json_pack("{s:f,s:s,s:s,s:s,s:i}", "t", seconds(now), "event", "player_left",
                                                "peer", addr, "reason", reason, "players", players));
+                agent_players_changed(a);
                 return;
         }
 
@@ -294,6 +295,7 @@ static void agent_on_player(Agent *a, const PacketAddr *peer, bool joined, const
                 notifier_post(a->notifier, joined ? "A player joined" : "A player left", text,
                               joined ? COLOR_GREEN : COLOR_BLUE);
         }
+        agent_players_changed(a);
 }
 
 static void on_peer_joined(const PacketAddr *peer, usec_t now, void *userdata) {
@@ -321,7 +323,16 @@ static void on_policy_event(const PolicyEvent *ev, void *userdata) {
                                           "(not carried out in replay)", ev->reason, action);
                                 break;
                         case POLICY_EVENT_IDLE_STARTED:
-                                emit_text(a, ev->at, "..", "nobody on: idle stop in %s (%s)", in, ev->reason);
+                                if (streq_ptr(ev->reason, "startup_grace"))
+                                        emit_text(a, ev->at, "..", "startup grace: stop in %s unless someone joins", in);
+                                else
+                                        emit_text(a, ev->at, "..", "nobody on: stop in %s (%s)", in, ev->reason);
+                                break;
+                        case POLICY_EVENT_READY:
+                                emit_text(a, ev->at, "..", "the game answers on UDP %u", a->profile->ports[0]);
+                                break;
+                        case POLICY_EVENT_IDLE_CANCELLED:
+                                emit_text(a, ev->at, "..", "stop cancelled (%s)", ev->reason);
                                 break;
                         case POLICY_EVENT_IDLE_WARNING:
                                 emit_text(a, ev->at, "!", "warning: stopping in %s", in);
@@ -404,11 +415,13 @@ static usec_t agent_next_deadline(Agent *a) {
         return d;
 }
 
-/* Fire every deadline up to `until`, each at its own time. */
-static void agent_advance(Agent *a, usec_t until) {
+/* Fire every deadline before `until` (or up to and including it), each at its
+ * own time. Before a packet, only the deadlines strictly before it fire: a
+ * player whose packet arrives exactly at the stop deadline wins. */
+static void agent_advance(Agent *a, usec_t until, bool inclusive) {
         for (;;) {
                 usec_t d = agent_next_deadline(a);
-                if (d > until)
+                if (d == USEC_INFINITY || d > until || (!inclusive && d == until))
                         break;
                 if (a->mode == AGENT_REPLAY)
                         a->now = MAX(a->now, d);
@@ -416,7 +429,7 @@ static void agent_advance(Agent *a, usec_t until) {
                         peer_table_expire(a->peers, d);
                 if (a->policy)
                         policy_tick(a->policy, d);
-                if (agent_next_deadline(a) <= d && agent_next_deadline(a) != USEC_INFINITY) {
+                if (agent_next_deadline(a) <= d) {
                         /* A component that does not move its deadline forward would spin us. */
                         log_debug("Deadline %llu did not advance.", (unsigned long long) d);
                         break;
@@ -429,7 +442,7 @@ static void agent_advance(Agent *a, usec_t until) {
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         Agent *a = userdata;
 
-        agent_advance(a, agent_now(a));
+        agent_advance(a, agent_now(a), true);
         agent_arm_deadline(a);
         return 0;
 }
@@ -466,7 +479,7 @@ static void agent_on_packet(usec_t ts, const uint8_t *data, size_t caplen, void 
                 }
                 /* Timestamps that go backwards (merged captures) do not move the clock back. */
                 now = ts > a->origin ? ts - a->origin : 0;
-                agent_advance(a, MAX(now, a->now));
+                agent_advance(a, MAX(now, a->now), false);
                 now = a->now;
         } else
                 now = agent_now(a);
@@ -491,7 +504,7 @@ static void agent_on_packet(usec_t ts, const uint8_t *data, size_t caplen, void 
         peer = to_server ? &d.src : &d.dst;
 
         if (a->profile->protocol == PROFILE_PROTOCOL_GNS)
-                kind = gns_classify(d.payload, d.len);
+                kind = gns_classify_udp(&d);
         else
                 kind = d.wire_len > 0 ? GNS_DATA : GNS_MALFORMED;
         if (kind == GNS_MALFORMED) {
@@ -550,7 +563,7 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* The game is ready once its UDP port is bound (the kernel's socket table says so). */
 static bool udp_port_bound(uint16_t port) {
-        static const char *const tables[] = { "/proc/net/udp", "/proc/net/udp6" };
+        static const char *const tables[] = { "/proc/self/net/udp", "/proc/self/net/udp6" };
 
         for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
                 _cleanup_fclose_ FILE *f = fopen(tables[i], "re");
@@ -846,6 +859,8 @@ int agent_replay(Agent *a, const char *path, OutputFormat format, FILE *out) {
                         ({ static char b[FORMAT_DURATION_MAX]; format_duration(b, sizeof(b), a->config->watchdog_idle_timeout); }));
 
         r = capture_run_offline(a->capture, agent_on_packet, a, &error);
+        /* What is due at the last packet's time happens before the summary. */
+        agent_advance(a, a->now, true);
         if (r < 0)
                 log_warning("Capture %s is damaged after %llu packets (%s); the timeline stops there.", path,
                             (unsigned long long) a->packets, error ? error : "read error");

@@ -6,6 +6,7 @@
  * sd-event io source, and pcap_dispatch until it has nothing more.
  */
 #include <net/if.h>
+#include <stdarg.h>
 #include <pcap/pcap.h>
 #include <string.h>
 
@@ -41,8 +42,8 @@ int default_route_interface(char **ret) {
         _cleanup_fclose_ FILE *f = NULL;
         char line[512];
 
-        /* /proc/net/route: Iface Destination Gateway Flags ...; the default route has destination 0. */
-        f = fopen("/proc/net/route", "re");
+        /* /proc/self/net/route (ProtectProc/ProcSubset hide /proc/net): Iface Destination Gateway Flags ...; the default route has destination 0. */
+        f = fopen("/proc/self/net/route", "re");
         if (f) {
                 while (fgets(line, sizeof(line), f)) {
                         char ifname[IF_NAMESIZE + 1];
@@ -58,7 +59,7 @@ int default_route_interface(char **ret) {
                 f = NULL;
         }
         /* /proc/net/ipv6_route: dest(32 hex) plen ... ifname last; default is ::/0 not via lo. */
-        f = fopen("/proc/net/ipv6_route", "re");
+        f = fopen("/proc/self/net/ipv6_route", "re");
         if (f)
                 while (fgets(line, sizeof(line), f)) {
                         char dest[33], ifname[IF_NAMESIZE + 1];

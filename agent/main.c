@@ -28,7 +28,9 @@ static void help(void) {
                "                         timeline as JSON lines (nothing is carried out)\n"
                "      --output FORMAT    replay output: json (default) or text\n"
                "      --check-config     check the configuration, print 'configuration OK' or every error\n"
-               "      --help-config      list every configuration key with its type, default and help\n"
+               "      --help-config[=yaml|man]\n"
+               "                         list every configuration key with its type, default and help\n"
+               "                         (as a commented agent.yaml, or as man page source)\n"
                "      --log-level LEVEL  debug, info, notice, warning, err\n"
                "  -h, --help             show this help\n"
                "      --version          show the version\n"
@@ -60,7 +62,7 @@ int main(int argc, char *argv[]) {
                 { "replay", required_argument, NULL, ARG_REPLAY },
                 { "output", required_argument, NULL, ARG_OUTPUT },
                 { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
-                { "help-config", no_argument, NULL, ARG_HELP_CONFIG },
+                { "help-config", optional_argument, NULL, ARG_HELP_CONFIG },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "help", no_argument, NULL, 'h' },
@@ -96,7 +98,16 @@ int main(int argc, char *argv[]) {
                         check_config = true;
                         break;
                 case ARG_HELP_CONFIG:
-                        conf_print_help(agent_config_table, agent_config_table_size, stdout);
+                        if (!optarg)
+                                conf_print_help(agent_config_table, agent_config_table_size, stdout);
+                        else if (streq(optarg, "yaml"))
+                                conf_print_yaml(agent_config_table, agent_config_table_size, stdout);
+                        else if (streq(optarg, "man"))
+                                conf_print_man(agent_config_table, agent_config_table_size, stdout);
+                        else {
+                                fprintf(stderr, "--help-config: expected yaml or man, got \"%s\"\n", optarg);
+                                return 2;
+                        }
                         return 0;
                 case ARG_LOG_LEVEL:
                         log_level = log_level_from_string(optarg);

@@ -357,6 +357,8 @@ static int walk_mapping(Walk *w, yaml_document_t *doc, yaml_node_t *mapping, con
                                         is_section = true;
                         if (is_section && v->type == YAML_MAPPING_NODE) {
                                 r = walk_mapping(w, doc, v, name);
+                        } else if (is_section && v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0) {
+                                r = 0; /* "game:" with every setting commented out */
                         } else if (is_section)
                                 r = walk_error(w, v, name, "expected a mapping of settings, got %s",
                                                node_type_name(v));
@@ -509,5 +511,97 @@ void conf_print_help(const ConfKey *table, size_t n_table, FILE *f) {
                                 fprintf(f, "%s%s", c ? "|" : " ", k->choices[c]);
                 fprintf(f, ", default: %s)\n      %s\n", k->default_value ? k->default_value : "none",
                         k->help ? k->help : "");
+        }
+}
+
+static void print_wrapped_comment(FILE *f, const char *indent, const char *text) {
+        const char *p = text;
+
+        while (*p) {
+                size_t len = strlen(p), cut = len;
+                if (len > 72) {
+                        cut = 72;
+                        while (cut > 0 && p[cut] != ' ')
+                                cut--;
+                        if (cut == 0)
+                                cut = 72;
+                }
+                fprintf(f, "%s# %.*s\n", indent, (int) cut, p);
+                p += cut;
+                while (*p == ' ')
+                        p++;
+        }
+}
+
+static void print_yaml_value(FILE *f, const ConfKey *k) {
+        const char *v = k->default_value;
+
+        if (!v || !v[0]) {
+                fputs(k->type == CONF_STRV ? "[]" : "\"\"", f);
+                return;
+        }
+        if (k->type == CONF_STRV)
+                fprintf(f, "[\"%s\"]", v);
+        else if (k->type == CONF_STRING && strpbrk(v, ":#[]{},&*!|>'\"%@`"))
+                fprintf(f, "\"%s\"", v);
+        else
+                fputs(v, f);
+}
+
+void conf_print_yaml(const ConfKey *table, size_t n_table, FILE *f) {
+        char section[CONF_NAME_MAX] = "";
+
+        for (size_t i = 0; i < n_table; i++) {
+                const ConfKey *k = &table[i];
+                const char *dot = strrchr(k->name, '.');
+                size_t slen = dot ? (size_t) (dot - k->name) : 0;
+
+                if (slen != strlen(section) || strncmp(section, k->name, slen) != 0) {
+                        snprintf(section, sizeof(section), "%.*s", (int) slen, k->name);
+                        fprintf(f, "\n%s:\n", section);
+                }
+                print_wrapped_comment(f, "  ", k->help ? k->help : "");
+                if (k->type == CONF_ENUM) {
+                        fprintf(f, "  # One of:");
+                        for (int c = 0; k->choices && k->choices[c]; c++)
+                                fprintf(f, " %s", k->choices[c]);
+                        fputc('\n', f);
+                }
+                fprintf(f, "  #%s: ", dot ? dot + 1 : k->name);
+                print_yaml_value(f, k);
+                fputs("\n\n", f);
+        }
+}
+
+/* Escape what troff would read as requests or escapes. */
+static void print_troff(FILE *f, const char *s) {
+        if (*s == '.' || *s == '\'')
+                fputs("\\&", f);
+        for (; *s; s++) {
+                if (*s == '\\')
+                        fputs("\\e", f);
+                else if (*s == '-')
+                        fputs("\\-", f);
+                else
+                        fputc(*s, f);
+        }
+}
+
+void conf_print_man(const ConfKey *table, size_t n_table, FILE *f) {
+        for (size_t i = 0; i < n_table; i++) {
+                const ConfKey *k = &table[i];
+                fprintf(f, ".TP\n.B ");
+                print_troff(f, k->name);
+                fprintf(f, "\n(%s", conf_type_name(k));
+                if (k->type == CONF_ENUM)
+                        for (int c = 0; k->choices && k->choices[c]; c++) {
+                                fputs(c ? "|" : " ", f);
+                                print_troff(f, k->choices[c]);
+                        }
+                fputs("; default: ", f);
+                print_troff(f, k->default_value && k->default_value[0] ? k->default_value : "none");
+                fputs(")\n", f);
+                print_troff(f, k->help ? k->help : "");
+                fputc('\n', f);
         }
 }

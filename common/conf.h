@@ -76,3 +76,8 @@ void conf_errors_free(ConfErrors *errors);
 
 /* "  api.key  (hex, default: none)\n      help..." for --help-config. */
 void conf_print_help(const ConfKey *table, size_t n_table, FILE *f);
+/* A YAML file with every key commented out at its default, grouped by
+ * section, each with its help: the shipped configuration file. */
+void conf_print_yaml(const ConfKey *table, size_t n_table, FILE *f);
+/* The keys as a troff .TP list, for the man page. */
+void conf_print_man(const ConfKey *table, size_t n_table, FILE *f);

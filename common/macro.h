@@ -80,6 +80,13 @@ static inline void strv_free(char **l) {
         free(l);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+
+static inline size_t strv_length(char *const *l) {
+        size_t n = 0;
+        while (l && l[n])
+                n++;
+        return n;
+}
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 static inline bool streq_ptr(const char *a, const char *b) {
