@@ -5,6 +5,8 @@
 #   ./bootstrap.sh demo       ... then replay the bundled Valheim evening as a timeline
 #   ./bootstrap.sh check      ... then run every test suite (unit, fuzz corpora, integration)
 #   ./bootstrap.sh check-asan the same suite in build-asan/, under ASan and UBSan
+#   ./bootstrap.sh deb-check  build the .debs, install, upgrade and purge them here (root; CI)
+#   ./bootstrap.sh fuzz       run each libFuzzer target for FUZZ_SECONDS (default 30) in build-fuzz/
 #   ./bootstrap.sh deps       only install the build and test dependencies
 #
 # It is idempotent and quiet when there is nothing to do. Set CONFIGURE_FLAGS
@@ -28,11 +30,14 @@ DEPS+=(python3-nacl)
 # cloudformation: template checks against the resource specification (npm)
 DEPS+=(python3-yaml shellcheck nodejs npm)
 
+# Only for `deb-check` and `fuzz`.
+DEPS_PACKAGING=(debhelper dh-autoreconf lintian dpkg-dev)
+
 say() { printf '==> %s\n' "$*" >&2; }
 
 install_deps() {
         local missing=() p
-        for p in "${DEPS[@]}"; do
+        for p in "${DEPS[@]}" "$@"; do
                 dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
         done
         [ ${#missing[@]} -eq 0 ] && return 0
@@ -128,8 +133,18 @@ check-asan)
         build build-asan --enable-asan --enable-debug
         run_check build-asan
         ;;
+deb-check)
+        install_deps "${DEPS_PACKAGING[@]}"
+        build build
+        make -s -C build deb-check
+        ;;
+fuzz)
+        install_deps
+        CC=clang build build-fuzz --enable-fuzzing
+        make -s -C build-fuzz fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+        ;;
 *)
-        echo "usage: $0 [build|demo|check|check-asan|deps]" >&2
+        echo "usage: $0 [build|demo|check|check-asan|deb-check|fuzz|deps]" >&2
         exit 2
         ;;
 esac

@@ -146,7 +146,7 @@ static void agent_capture_report(Agent *a, SourceReport *ret) {
                 ret->detail = "crossplay: the game port carries no player traffic";
                 return;
         }
-        if (!a->peers || (a->mode == AGENT_LIVE && !a->capture)) {
+        if (!a->peers || (a->mode == AGENT_LIVE && (!a->capture || capture_failed(a->capture)))) {
                 ret->health = SOURCE_FAILED;
                 ret->detail = "capture is not open";
                 return;
@@ -556,6 +556,9 @@ static void agent_update_status(Agent *a) {
 static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Agent *a = userdata;
 
+        /* Also notices sources that broke without telling (a vanished interface). */
+        agent_players_changed(a);
+        agent_arm_deadline(a);
         agent_update_status(a);
         sd_event_source_set_time(s, usec + STATUS_REFRESH_INTERVAL);
         return 0;
@@ -853,10 +856,12 @@ int agent_replay(Agent *a, const char *path, OutputFormat format, FILE *out) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the watchdog: %m");
 
-        if (format == OUTPUT_TEXT)
+        if (format == OUTPUT_TEXT) {
+                char idle[FORMAT_DURATION_MAX];
                 fprintf(out, "Replaying %s (%s), game %s on UDP %u, watchdog: stop %s after the last player leaves\n\n",
                         path, capture_linktype_name(a->capture), a->profile->name, a->profile->ports[0],
-                        ({ static char b[FORMAT_DURATION_MAX]; format_duration(b, sizeof(b), a->config->watchdog_idle_timeout); }));
+                        format_duration(idle, sizeof(idle), a->config->watchdog_idle_timeout));
+        }
 
         r = capture_run_offline(a->capture, agent_on_packet, a, &error);
         /* What is due at the last packet's time happens before the summary. */
@@ -974,6 +979,7 @@ static int agent_start_api(Agent *a) {
 }
 
 static void agent_load_inhibit(Agent *a) {
+        char left[FORMAT_DURATION_MAX];
         usec_t until, rt = realtime_now();
         int r;
 
@@ -988,7 +994,7 @@ static void agent_load_inhibit(Agent *a) {
                 return;
         policy_set_inhibit(a->policy, agent_now(a), agent_now(a) + (until - rt));
         log_info("Idle stops stay inhibited for %s more (saved before the restart).",
-                 ({ static char b[FORMAT_DURATION_MAX]; format_duration(b, sizeof(b), until - rt); }));
+                 format_duration(left, sizeof(left), until - rt));
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata);

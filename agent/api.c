@@ -94,7 +94,7 @@ static void api_request_completed(void *cls, struct MHD_Connection *connection, 
         *req_cls = NULL;
 }
 
-static void api_mhd_logger(void *cls, const char *fmt, va_list ap) {
+_printf_(2, 0) static void api_mhd_logger(void *cls, const char *fmt, va_list ap) {
         char buf[256];
 
         (void) vsnprintf(buf, sizeof(buf), fmt, ap);

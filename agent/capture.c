@@ -23,6 +23,7 @@ struct Capture {
         capture_packet_t cb;
         void *userdata;
         bool offline;
+        bool failed;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(pcap_t *, pcap_close);
@@ -179,6 +180,7 @@ static int capture_on_io(sd_event_source *s, int fd, uint32_t revents, void *use
                 if (n < 0) {
                         /* The interface went away: keep the loop alive, say so once, stop watching. */
                         log_error("Capture on %s failed: %s", c->ifname, pcap_geterr(c->pcap));
+                        c->failed = true;
                         sd_event_source_set_enabled(s, SD_EVENT_OFF);
                         break;
                 }
@@ -217,6 +219,10 @@ int capture_linktype(const Capture *c) {
 const char *capture_linktype_name(const Capture *c) {
         const char *s = pcap_datalink_val_to_description(pcap_datalink(c->pcap));
         return s ? s : "unknown link type";
+}
+
+bool capture_failed(const Capture *c) {
+        return c->failed;
 }
 
 const char *capture_ifname(const Capture *c) {

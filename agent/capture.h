@@ -30,6 +30,8 @@ int capture_run_offline(Capture *c, capture_packet_t cb, void *userdata, char **
 int capture_linktype(const Capture *c);
 const char *capture_linktype_name(const Capture *c);
 const char *capture_ifname(const Capture *c);
+/* The live capture broke (the interface went away): its count means nothing now. */
+bool capture_failed(const Capture *c);
 /* Packets the kernel dropped (live only). */
 int capture_dropped(Capture *c, uint64_t *ret);
 

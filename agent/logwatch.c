@@ -11,21 +11,28 @@
  *
  * LogWatch feeds the tracker from the game's log inside sd-event:
  *
- * - journal: sd-journal matched on _SYSTEMD_UNIT=<unit> or UNIT=<unit> (PID 1's
- *   lines about the unit). To count people who joined before the agent
- *   started, it reads from the start of the unit's current invocation: the
- *   newest entry's _SYSTEMD_INVOCATION_ID (or INVOCATION_ID on PID 1's lines)
- *   names the invocation, a match on that id finds its first entry, and
- *   reading starts at that entry's cursor. An entry of another invocation, or
- *   PID 1 saying the unit starts or stops, resets the tracker. The journal fd
- *   is an sd-event io source; sd_journal_process() after each wakeup.
+ * - journal: sd-journal on the system journal, matched on _SYSTEMD_UNIT=<unit>
+ *   or UNIT=<unit> (PID 1's lines about the unit). To count people who joined
+ *   before the agent started, it reads from the start of the unit's current
+ *   invocation, found in the journal itself (no D-Bus round trip): the newest
+ *   entry's _SYSTEMD_INVOCATION_ID (or INVOCATION_ID on PID 1's lines) names
+ *   the invocation, a match on that id finds its first entry, and reading
+ *   starts at that entry's cursor. An entry of another invocation, or PID 1
+ *   saying the unit starts or stops, resets the tracker. The journal fd is an
+ *   sd-event io source, with sd_journal_process() after each wakeup.
+ *   Health: FAILED when no journal file is readable; UNKNOWN until the game
+ *   itself has logged in this run (a game that logs elsewhere must not read
+ *   as "0 players"); HEALTHY after that, or while the unit is stopped.
  * - file: read from the start (Valheim rewrites its -logFile each run), then
  *   follow by inotify on the directory (which also sees the file replaced or
- *   created); a truncated or replaced file is a new run and resets the
- *   tracker. Without inotify, a one-second timer polls.
+ *   created) and, for a symlink, on the file itself; a truncated (smaller
+ *   than what was read) or replaced file is a new run and resets the
+ *   tracker. Where inotify cannot watch, a one-second timer polls.
+ *   Health: HEALTHY while the file is open, FAILED when it cannot be opened.
  *
  * Lines longer than LOGLINE_MAX are skipped and counted. Long backlogs are
- * read in slices through a defer source so the loop stays responsive.
+ * read in slices through a defer source so the loop stays responsive; the
+ * first report is announced from that defer source too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -311,6 +318,7 @@ struct LogWatch {
         ino_t ino;
         uint64_t offset;
         sd_event_source *file_inotify, *file_timer;
+        sd_event_source *file_target_inotify;   /* the file itself, when the path is a symlink */
         Buffer partial;
         bool skipping;
 };
@@ -682,6 +690,53 @@ static bool file_read(LogWatch *w) {
         return true;
 }
 
+static void file_check(LogWatch *w);
+
+static int file_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        LogWatch *w = userdata;
+
+        file_check(w);
+        log_watch_notify(w);
+        (void) sd_event_source_set_time_relative(s, LOG_WATCH_POLL_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static int file_start_polling(LogWatch *w) {
+        if (w->file_timer) {
+                (void) sd_event_source_set_time_relative(w->file_timer, LOG_WATCH_POLL_USEC);
+                return sd_event_source_set_enabled(w->file_timer, SD_EVENT_ONESHOT);
+        }
+        return sd_event_add_time_relative(w->event, &w->file_timer, CLOCK_MONOTONIC, LOG_WATCH_POLL_USEC,
+                                          USEC_PER_SEC / 4, file_on_timer, w);
+}
+
+static int file_on_target_inotify(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        LogWatch *w = userdata;
+
+        file_check(w);
+        log_watch_notify(w);
+        return 0;
+}
+
+/* The directory watch sees writes to files in that directory only; a symlink's
+ * target changes elsewhere (or under another name), so watch the file itself. */
+static void file_watch_target(LogWatch *w) {
+        struct stat st;
+        int r;
+
+        w->file_target_inotify = sd_event_source_disable_unref(w->file_target_inotify);
+        if (lstat(w->file, &st) < 0 || !S_ISLNK(st.st_mode))
+                return;
+        r = sd_event_add_inotify(w->event, &w->file_target_inotify, w->file,
+                                 IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF,
+                                 file_on_target_inotify, w);
+        if (r < 0) {
+                log_debug_errno(r, "log source: cannot watch %s (%m), polling every second", w->file);
+                (void) file_start_polling(w);
+        }
+}
+
 static void file_check(LogWatch *w) {
         struct stat st;
         bool replaced = false;
@@ -714,6 +769,7 @@ static void file_check(LogWatch *w) {
                 w->offset = 0;
                 log_watch_reset(w, "reading the log file from its start");
                 log_watch_set_health(w, SOURCE_HEALTHY, "file %s", w->file);
+                file_watch_target(w);
         } else if (fstat(w->fd, &st) >= 0 && S_ISREG(st.st_mode) && (uint64_t) st.st_size < w->offset) {
                 log_watch_reset(w, "the log file was truncated");
                 (void) lseek(w->fd, 0, SEEK_SET);
@@ -724,22 +780,6 @@ static void file_check(LogWatch *w) {
 
         if (file_read(w))
                 log_watch_pump_more(w);
-}
-
-static int file_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        LogWatch *w = userdata;
-
-        file_check(w);
-        log_watch_notify(w);
-        (void) sd_event_source_set_time_relative(s, LOG_WATCH_POLL_USEC);
-        return 0;
-}
-
-static int file_start_polling(LogWatch *w) {
-        if (w->file_timer)
-                return sd_event_source_set_enabled(w->file_timer, SD_EVENT_ON);
-        return sd_event_add_time_relative(w->event, &w->file_timer, CLOCK_MONOTONIC, LOG_WATCH_POLL_USEC,
-                                          USEC_PER_SEC / 4, file_on_timer, w);
 }
 
 static int file_on_inotify(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
@@ -869,6 +909,7 @@ LogWatch *log_watch_free(LogWatch *w) {
         sd_event_source_disable_unref(w->journal_timer);
         sd_event_source_disable_unref(w->file_inotify);
         sd_event_source_disable_unref(w->file_timer);
+        sd_event_source_disable_unref(w->file_target_inotify);
         sd_journal_close(w->journal);
         closep(&w->fd);
         buffer_free(&w->partial);

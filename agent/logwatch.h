@@ -32,8 +32,10 @@ int log_watch_new(sd_event *e, const LogWatchConfig *c, source_changed_t cb, voi
 LogWatch *log_watch_free(LogWatch *w);
 DEFINE_TRIVIAL_CLEANUP_FUNC(LogWatch *, log_watch_free);
 
-/* name "log"; HEALTHY while the log is being read, FAILED with a detail when
- * it cannot be; players and names from the tracker. */
+/* name "log"; HEALTHY while the log is being read (journal: once the game has
+ * logged in this run, or while its unit is stopped), UNKNOWN or FAILED with a
+ * detail otherwise; players and names from the tracker. The callback also
+ * announces the first report, from the loop, after log_watch_new() returns. */
 void log_watch_report(LogWatch *w, SourceReport *ret);
 /* "Game server connected" (or crossplay's join code line) seen in this run of the game. */
 bool log_watch_server_ready(const LogWatch *w);

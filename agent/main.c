@@ -10,6 +10,7 @@
 #include "agent/agent.h"
 #include "agent/cli-status.h"
 #include "agent/config.h"
+#include "agent/profile.h"
 #include "common/log.h"
 
 static void help(void) {
@@ -32,6 +33,8 @@ static void help(void) {
                "                         list every configuration key with its type, default and help\n"
                "                         (as a commented agent.yaml, or as man page source)\n"
                "      --log-level LEVEL  debug, info, notice, warning, err\n"
+               "      --log-target TARGET\n"
+               "                         auto (the journal when stderr is connected to it), journal, stderr\n"
                "  -h, --help             show this help\n"
                "      --version          show the version\n"
                "\n"
@@ -56,7 +59,7 @@ static int load_config(const char *path, bool explicit_path, AgentConfig **ret) 
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_REPLAY = 0x100, ARG_OUTPUT, ARG_CHECK_CONFIG, ARG_HELP_CONFIG, ARG_VERSION, ARG_LOG_LEVEL, ARG_JSON };
+        enum { ARG_REPLAY = 0x100, ARG_OUTPUT, ARG_CHECK_CONFIG, ARG_HELP_CONFIG, ARG_VERSION, ARG_LOG_LEVEL, ARG_LOG_TARGET, ARG_JSON };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "replay", required_argument, NULL, ARG_REPLAY },
@@ -64,6 +67,7 @@ int main(int argc, char *argv[]) {
                 { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
                 { "help-config", optional_argument, NULL, ARG_HELP_CONFIG },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -116,6 +120,18 @@ int main(int argc, char *argv[]) {
                                 return 2;
                         }
                         break;
+                case ARG_LOG_TARGET:
+                        if (streq(optarg, "auto"))
+                                log_set_target(LOG_TARGET_AUTO);
+                        else if (streq(optarg, "journal"))
+                                log_set_target(LOG_TARGET_JOURNAL);
+                        else if (streq(optarg, "stderr"))
+                                log_set_target(LOG_TARGET_STDERR);
+                        else {
+                                fprintf(stderr, "--log-target: expected auto, journal or stderr, got \"%s\"\n", optarg);
+                                return 2;
+                        }
+                        break;
                 case ARG_JSON:
                         json = true;
                         break;
@@ -162,9 +178,19 @@ int main(int argc, char *argv[]) {
                 log_set_max_level(log_level);
 
         if (check_config) {
+                _cleanup_(game_profile_freep) GameProfile *profile = NULL;
+                ConfErrors errors = {};
+
                 r = load_config(config_path ? config_path : AGENT_CONFIG_PATH, true, &config);
                 if (r < 0)
                         return 1;
+                /* The profile is part of the configuration: a bad one would only fail at start. */
+                r = game_profile_load(config->game_profile, &profile, &errors);
+                if (r < 0) {
+                        conf_errors_print(&errors, stderr);
+                        conf_errors_free(&errors);
+                        return 1;
+                }
                 printf("configuration OK\n");
                 return 0;
         }

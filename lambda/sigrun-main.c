@@ -259,10 +259,11 @@ static int verb_server(const LambdaConfig *cfg, const char *command, const char 
         commands_done(&c);
         if (r < 0)
                 return log_oom();
+        /* An ephemeral reply is a refusal or an error: nothing was done. */
         r = reply_to_text(&reply, (int64_t) time(NULL), &text);
         if (r >= 0)
-                fputs(text, reply.tone == REPLY_ERROR ? stderr : stdout);
-        r = reply.tone == REPLY_ERROR ? -EIO : 0;
+                fputs(text, reply.ephemeral ? stderr : stdout);
+        r = reply.ephemeral ? -EIO : 0;
         reply_done(&reply);
         return r;
 }

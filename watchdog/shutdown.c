@@ -347,11 +347,15 @@ static void on_ec2_done(CURL *easy, CURLcode result, long status_unused, void *u
                 action_failed(s, "EC2 StopInstances: HTTP %ld", status);
 }
 
-static void on_imds_done(int r, ImdsInfo *info, void *userdata) {
+static void on_imds_done(int r, ImdsInfo *answer, void *userdata) {
         Shutdown *s = userdata;
         _cleanup_free_ char *endpoint = NULL, *body = NULL;
         _cleanup_(aws_request_freep) AwsRequest *req = NULL;
+        _cleanup_(imds_info_done) ImdsInfo info_copy = *answer;
+        ImdsInfo *info = &info_copy;
 
+        /* Take the answer over: freeing the query frees what it holds. */
+        *answer = (ImdsInfo) {};
         s->imds = imds_query_free(s->imds);
         if (r < 0) {
                 action_failed(s, "instance metadata (IMDSv2): %s", strerror(-r));

@@ -34,6 +34,7 @@ class FakeLambdaRuntime:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # one write per answer: no Nagle/delayed-ACK stalls
 
             def log_message(self, *args):
                 pass
@@ -82,7 +83,7 @@ class FakeLambdaRuntime:
 
         self._server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self):

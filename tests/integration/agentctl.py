@@ -50,7 +50,7 @@ def run_replay(capture, config_text=None, extra=(), check=True):
 
 
 class Agent:
-    def __init__(self, config_text="", netns=None, args=(), env=None, config_path=None):
+    def __init__(self, config_text="", netns=None, args=(), env=None, config_path=None, wrapper=()):
         self.dir = tempfile.TemporaryDirectory(prefix="sigrun-agent-")
         d = pathlib.Path(self.dir.name)
         self.config_path = pathlib.Path(config_path) if config_path else d / "agent.yaml"
@@ -62,6 +62,7 @@ class Agent:
         os.chmod(d, 0o777)
         os.chmod(self.notify_path, 0o777)
         self.netns = netns
+        self.wrapper = list(wrapper)   # command prefix, e.g. a journald namespace
         self.args = list(args)
         self.env = dict(os.environ)
         self.env["NOTIFY_SOCKET"] = self.notify_path
@@ -76,6 +77,7 @@ class Agent:
 
     def start(self):
         cmd = [str(AGENT), "--config", str(self.config_path), *self.args]
+        cmd = [*self.wrapper, *cmd]
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns, *cmd]
         self._stderr = open(self.stderr_path, "w")

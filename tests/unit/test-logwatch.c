@@ -418,6 +418,49 @@ static void test_file_crossplay(void **state) {
         assert_int_equal(report(f).players, 3);
 }
 
+static void test_file_symlink(void **state) {
+        Fixture *f = *state;
+        char target[160];
+
+        /* the log is a link to a file with another name (the directory watch
+         * alone would filter its writes out) */
+        snprintf(target, sizeof target, "%s/serverlog.txt", f->dir);
+        append(target, "Got connection SteamID 1\n");
+        assert_int_equal(symlink("serverlog.txt", f->path), 0);
+        watch_start(f, false);
+        assert_int_equal(report(f).players, 1);
+        append(target, "Got connection SteamID 2\n");
+        wait_change(f);
+        assert_int_equal(report(f).players, 2);
+}
+
+static void test_file_polling_fallback(void **state) {
+        Fixture *f = *state;
+        char sub[160], path[200];
+        LogWatchConfig c = { .kind = LOG_SOURCE_FILE, .file = path };
+
+        /* the directory does not exist yet: no inotify watch, so it polls */
+        snprintf(sub, sizeof sub, "%s/later", f->dir);
+        snprintf(path, sizeof path, "%s/valheim.log", sub);
+        assert_int_equal(log_watch_new(f->event, &c, on_change, f, &f->watch), 0);
+        wait_change(f);
+        assert_int_equal(report(f).health, SOURCE_FAILED);
+
+        assert_int_equal(mkdir(sub, 0755), 0);
+        append(path, "Got connection SteamID 1\n");
+        wait_change(f);
+        assert_int_equal(report(f).health, SOURCE_HEALTHY);
+        assert_int_equal(report(f).players, 1);
+        /* and keeps polling */
+        append(path, "Got connection SteamID 2\n");
+        wait_change(f);
+        assert_int_equal(report(f).players, 2);
+
+        f->watch = log_watch_free(f->watch);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(sub), 0);
+}
+
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
@@ -583,6 +626,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_file_missing_then_created, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_file_crossplay, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_file_idle_no_wakeups, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_file_symlink, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_file_polling_fallback, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_journal_current_invocation, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_journal_without_the_game, fixture_setup, fixture_teardown),
         };
