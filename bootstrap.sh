@@ -22,7 +22,7 @@ DEPS+=(libpcap-dev libcurl4-openssl-dev libsodium-dev libyaml-dev libsystemd-dev
 DEPS+=(libjansson-dev libmicrohttpd-dev libexpat1-dev libcmocka-dev)
 DEPS+=(python3 python3-pytest)
 # agent: captures, live capture in network namespaces, journald, D-Bus
-DEPS+=(python3-scapy tcpdump iproute2 dbus systemd)
+DEPS+=(python3-scapy tcpdump iproute2 dbus systemd systemd-journal-remote)
 # watchdog: fake logind/systemd1 on a private bus, SigV4 checks
 DEPS+=(python3-dbusmock python3-botocore)
 # lambda: Discord signatures in tests

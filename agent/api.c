@@ -28,6 +28,9 @@
 /* Per-connection memory MHD may use for headers and buffers. The request
  * line and a few headers fit easily; the body goes to our own Buffer. */
 #define API_CONNECTION_MEMORY_LIMIT ((size_t) 16 * 1024)
+/* How much of an undeclared (chunked) body past the limit we read and drop
+ * so that the client still gets its 413; past this, we hang up. */
+#define API_DISCARD_MAX ((size_t) 64 * 1024)
 
 typedef struct ApiDaemon {
         ApiServer *server;
@@ -52,6 +55,7 @@ typedef struct ApiExchange {
         Buffer body;
         bool head_checked;
         bool body_too_large;
+        size_t discarded;
 } ApiExchange;
 
 static void api_exchange_free(ApiExchange *x) {
@@ -184,10 +188,16 @@ static enum MHD_Result api_access_handler(void *cls, struct MHD_Connection *conn
 
         if (*upload_data_size > 0) {
                 if (!x->body_too_large && buffer_append(&x->body, upload_data, *upload_data_size) < 0) {
-                        /* A chunked body, whose size was not declared, grew past
-                         * the limit: keep none of it and answer 413 at its end. */
+                        /* A chunked body, whose size was not declared, grew past the
+                         * limit: keep none of it and answer 413 at its end (libmicrohttpd
+                         * 0.9.75 accepts no response while a body is being received). */
                         x->body_too_large = true;
                         buffer_free(&x->body);
+                }
+                if (x->body_too_large) {
+                        x->discarded += *upload_data_size;
+                        if (x->discarded > API_DISCARD_MAX)
+                                return MHD_NO;
                 }
                 *upload_data_size = 0;
                 return MHD_YES;
@@ -271,6 +281,8 @@ static int api_daemon_start(ApiServer *s, ApiDaemon *d, const char *address, con
         if (ss.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;   /* IPv6 only: 0.0.0.0 and [::] can both be bound */
 
+        /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: that is SO_REUSEPORT, with which a
+         * second agent would silently share the port instead of failing to start. */
         errno = 0;
         d->mhd = MHD_start_daemon(
                 flags, 0, NULL, NULL, api_access_handler, s,

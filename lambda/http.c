@@ -31,6 +31,10 @@ int http_request(const char *method, const char *url, const char *const *headers
         c = curl_easy_init();
         if (!c)
                 return -ENOMEM;
+        /* No "Expect: 100-continue" round trip for bodies over 1 KiB. */
+        list = curl_slist_append(NULL, "Expect:");
+        if (!list)
+                return -ENOMEM;
         for (const char *const *h = headers; h && *h; h++) {
                 struct curl_slist *l = curl_slist_append(list, *h);
                 if (!l)

@@ -483,8 +483,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
                 return 0;
 
         if (s->job_path) {
-                if (streq(path, s->job_path))
-                        game_stopped(s, result);
+                game_stopped(s, result);
                 return 0;
         }
 

@@ -177,6 +177,15 @@ def run_agent(bus, text):
     return bus.agent
 
 
+def finish(agent):
+    """Stop the agent the way systemd does and check it went cleanly (under
+    --enable-asan this is where leaks and memory errors show)."""
+    rc = agent.stop()
+    log = agent.stderr_path.read_text()
+    assert "Sanitizer" not in log, log[-4000:]
+    assert rc == 0, log[-2000:]
+
+
 def test_poweroff_only_after_the_game_unit_stopped(bus, tmp_path, game_port):
     bus.start_logind()
     bus.start_systemd(emit_job_removed=True)
@@ -194,6 +203,7 @@ def test_poweroff_only_after_the_game_unit_stopped(bus, tmp_path, game_port):
         wait_until(lambda: "Shutdown complete" in agent.stderr(), 5, "the completion in the log")
         # the shutdown runs inside the loop, which keeps running
         assert agent.proc.poll() is None
+        finish(agent)
 
 
 def test_slow_game_stop_delays_the_poweroff(bus, tmp_path, game_port):
@@ -217,6 +227,7 @@ def test_slow_game_stop_delays_the_poweroff(bus, tmp_path, game_port):
         _, _, args = bus.wait_call("PowerOff", 10)
         assert args == "False"
         assert next(c for c in bus.calls() if c[1] == "PowerOff")[0] >= released - 0.01
+        finish(agent)
 
 
 def test_game_stop_timeout_still_powers_off_and_says_so(bus, tmp_path, game_port, webhook):
@@ -232,6 +243,7 @@ def test_game_stop_timeout_still_powers_off_and_says_so(bus, tmp_path, game_port
         assert "did not stop within" in agent.stderr()
         webhook.wait_for(lambda posts: any(e.get("title") == "Game did not stop in time"
                                            for _, s, b in posts if s == 204 for e in b["embeds"]), 5)
+        finish(agent)
 
 
 def test_ec2_stop_through_imds_and_sigv4(bus, tmp_path, game_port):
@@ -260,6 +272,7 @@ def test_ec2_stop_through_imds_and_sigv4(bus, tmp_path, game_port):
             # the game was stopped first, and nothing powered the host off
             assert bus.methods() == ["StopUnit"]
             wait_until(lambda: "Shutdown complete" in agent.stderr(), 5, "completion in the log")
+            finish(agent)
     finally:
         ec2.stop()
         imds.stop()
@@ -286,6 +299,7 @@ def test_webhook_posts_and_honours_429(bus, tmp_path, game_port, webhook):
         titles = webhook.titles()
         assert titles.index("Server stopped") == len(titles) - 1
         assert bus.methods() == ["StopUnit"]   # action none: no power-off
+        finish(agent)
 
 
 def test_dead_webhook_does_not_delay_the_stop(bus, tmp_path, game_port):
@@ -304,6 +318,7 @@ def test_dead_webhook_does_not_delay_the_stop(bus, tmp_path, game_port):
             bus.wait_call("PowerOff", 20)
             # the grace is 2 s; a stuck webhook post (10 s timeout) must not add to it
             assert time.monotonic() - started < 8
+            finish(agent)
     finally:
         black_hole.close()
 
@@ -322,6 +337,7 @@ def test_exec_action_runs_the_command(bus, tmp_path, game_port):
         assert stop[0] <= marker.stat().st_mtime + 0.01
         wait_until(lambda: "Shutdown complete" in agent.stderr(), 5, "completion in the log")
         assert bus.methods() == ["StopUnit"]
+        finish(agent)
 
 
 def test_failing_poweroff_is_reported_and_the_loop_lives_on(bus, tmp_path, game_port, webhook):
@@ -343,6 +359,7 @@ def test_failing_poweroff_is_reported_and_the_loop_lives_on(bus, tmp_path, game_
                                            for _, s, b in posts if s == 204 for e in b["embeds"]), 5)
         time.sleep(0.5)
         assert agent.proc.poll() is None, "the agent gave up after a failed action"
+        finish(agent)
 
 
 def _accepts(tmp_path, text):
@@ -370,3 +387,4 @@ def test_failing_action_is_retried_until_it_works(bus, tmp_path, game_port):
         err = agent.stderr()
         assert "Shutdown action exec FAILED (attempt 1): the command exited with status 1" in err
         assert "attempt 2" in err
+        finish(agent)
