@@ -1045,7 +1045,7 @@ int agent_run(Agent *a) {
 
         r = agent_start_api(a);
         if (r < 0)
-                return log_error_errno(r, "Failed to start the connection API: %m");
+                return r; /* api_server_new() said which address and why */
 
         r = drop_privileges(a->config->user);
         if (r < 0)

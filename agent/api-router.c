@@ -195,21 +195,18 @@ static int respond_error(ApiResponse *ret, unsigned status, const char *message)
         return respond_json(ret, status, j);
 }
 
-static const ApiRoute *route_find(const char *target, bool *ret_path_known) {
+static const ApiRoute *route_find(const char *target) {
         const char *q;
         size_t len;
 
-        *ret_path_known = false;
         if (!target)
                 return NULL;
         q = strchr(target, '?');
         len = q ? (size_t) (q - target) : strlen(target);
 
         for (size_t i = 0; i < ELEMENTSOF(routes); i++)
-                if (strlen(routes[i].path) == len && memcmp(routes[i].path, target, len) == 0) {
-                        *ret_path_known = true;
+                if (strlen(routes[i].path) == len && memcmp(routes[i].path, target, len) == 0)
                         return routes + i;
-                }
         return NULL;
 }
 
@@ -241,11 +238,10 @@ static const char *auth_error_message(int r) {
 static int route_head(ApiRouter *r, const ApiRequest *req, int64_t now, const ApiRoute **ret_route,
                       ApiResponse *ret) {
         const ApiRoute *route;
-        bool known;
         unsigned retry;
         int k;
 
-        route = route_find(req->target, &known);
+        route = route_find(req->target);
         if (!route)
                 return respond_error(ret, 404, "Not found") ?: 1;
         if (!req->method || !streq(req->method, route->method)) {

@@ -74,7 +74,7 @@ const ConfKey agent_config_table[] = {
         KEY("a2s.timeout", CONF_DURATION, a2s_timeout, 100 * USEC_PER_MSEC, USEC_PER_MINUTE, "3s",
             "No answer within this time makes the A2S count unknown."),
 
-        KEY("api.listen", CONF_STRV, api_listen, 0, 0, "0.0.0.0:8456",
+        KEY("api.listen", CONF_STRV, api_listen, 0, 0, "0.0.0.0:8456 [::]:8456",
             "Addresses of the connection API, e.g. [\"0.0.0.0:8456\", \"[::]:8456\"]; an empty list turns it off."),
         { "api.key", CONF_CUSTOM, offsetof(AgentConfig, api_key), 0, 0, NULL,
           "32-byte key shared with the Lambda, as 64 hex digits; without it the authenticated endpoints answer 503.",

@@ -391,10 +391,22 @@ int conf_set_defaults(const ConfKey *table, size_t n_table, void *obj) {
                 if (!table[i].default_value)
                         continue;
                 if (table[i].type == CONF_STRV) {
+                        /* A list's default is its items separated by spaces. */
                         char ***l = field_of(&table[i], obj);
+                        const char *p = table[i].default_value;
                         strv_free(*l);
                         *l = NULL;
-                        r = strv_push(l, table[i].default_value);
+                        r = 0;
+                        while (r >= 0 && *p) {
+                                size_t n = strcspn(p, " ");
+                                _cleanup_free_ char *item = strndup(p, n);
+                                if (!item)
+                                        return -ENOMEM;
+                                if (n > 0)
+                                        r = strv_push(l, item);
+                                p += n;
+                                p += strspn(p, " ");
+                        }
                 } else
                         r = conf_parse_scalar(&table[i], table[i].default_value, obj, &msg);
                 if (r < 0)
@@ -540,8 +552,16 @@ static void print_yaml_value(FILE *f, const ConfKey *k) {
                 fputs(k->type == CONF_STRV ? "[]" : "\"\"", f);
                 return;
         }
-        if (k->type == CONF_STRV)
-                fprintf(f, "[\"%s\"]", v);
+        if (k->type == CONF_STRV) {
+                fputc('[', f);
+                for (bool first = true; *v; first = false) {
+                        size_t n = strcspn(v, " ");
+                        fprintf(f, "%s\"%.*s\"", first ? "" : ", ", (int) n, v);
+                        v += n;
+                        v += strspn(v, " ");
+                }
+                fputc(']', f);
+        }
         else if (k->type == CONF_STRING && strpbrk(v, ":#[]{},&*!|>'\"%@`"))
                 fprintf(f, "\"%s\"", v);
         else

@@ -68,6 +68,8 @@ struct Shutdown {
         sd_event_source *retry_timer;
 
         sd_event_source *child;
+        sd_event_source *exec_timer;
+        bool exec_timed_out;
         ImdsQuery *imds;
         AwsRequest *ec2_request;
 };
@@ -175,7 +177,7 @@ static void action_failed(Shutdown *s, const char *format, ...) {
 
         /* A dead bus connection is reopened on the next attempt. */
         if (s->bus && !sd_bus_is_open(s->bus))
-                s->bus = sd_bus_flush_close_unref(s->bus);
+                s->bus = sd_bus_close_unref(s->bus);
 
         s->phase = PHASE_RETRYING;
         r = sd_event_add_time_relative(s->event, &s->retry_timer, CLOCK_MONOTONIC, delay, 0,
@@ -188,7 +190,7 @@ static void action_failed(Shutdown *s, const char *format, ...) {
 }
 
 static int bus_connect(Shutdown *s) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         int r;
 
         if (s->bus)
@@ -233,6 +235,15 @@ static int on_child_exit(sd_event_source *es, const siginfo_t *si, void *userdat
         Shutdown *s = userdata;
 
         s->child = sd_event_source_disable_unref(s->child);
+        s->exec_timer = sd_event_source_disable_unref(s->exec_timer);
+        if (s->exec_timed_out) {
+                char timeout[64];
+
+                s->exec_timed_out = false;
+                (void) format_duration(timeout, sizeof(timeout), SHUTDOWN_EXEC_TIMEOUT);
+                action_failed(s, "the command did not finish within %s and was killed", timeout);
+                return 0;
+        }
         if (si->si_code == CLD_EXITED && si->si_status == 0) {
                 action_succeeded(s, "the shutdown command succeeded");
                 return 0;
@@ -241,6 +252,16 @@ static int on_child_exit(sd_event_source *es, const siginfo_t *si, void *userdat
                 action_failed(s, "the command exited with status %d", si->si_status);
         else
                 action_failed(s, "the command was killed by signal %s", strsignal(si->si_status));
+        return 0;
+}
+
+static int on_exec_timeout(sd_event_source *es, uint64_t usec, void *userdata) {
+        Shutdown *s = userdata;
+
+        s->exec_timer = sd_event_source_disable_unref(s->exec_timer);
+        s->exec_timed_out = true;
+        /* Its exit (by SIGKILL) is reported through on_child_exit(). */
+        (void) sd_event_source_send_child_signal(s->child, SIGKILL, NULL, 0);
         return 0;
 }
 
@@ -303,6 +324,10 @@ static int action_exec(Shutdown *s) {
                 (void) waitpid(pid, NULL, 0);
                 return r;
         }
+        r = sd_event_add_time_relative(s->event, &s->exec_timer, CLOCK_MONOTONIC, SHUTDOWN_EXEC_TIMEOUT, 0,
+                                       on_exec_timeout, s);
+        if (r < 0)
+                log_warning_errno(r, "Failed to arm the shutdown command's timeout, waiting without one: %m");
         return 0;
 }
 
@@ -483,7 +508,8 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
                 return 0;
 
         if (s->job_path) {
-                game_stopped(s, result);
+                if (streq(path, s->job_path))
+                        game_stopped(s, result);
                 return 0;
         }
 
@@ -653,11 +679,13 @@ Shutdown *shutdown_free(Shutdown *s) {
         s->action_slot = sd_bus_slot_unref(s->action_slot);
         /* A running command is left to finish on its own. */
         s->child = sd_event_source_disable_unref(s->child);
+        s->exec_timer = sd_event_source_disable_unref(s->exec_timer);
         s->imds = imds_query_free(s->imds);
         if (s->ec2_request)
                 curl_event_cancel(s->curl_event, aws_request_get_curl(s->ec2_request));
         aws_request_free(s->ec2_request);
-        sd_bus_flush_close_unref(s->bus);
+        /* Not flushed: that could block the loop (a reload frees us). */
+        sd_bus_close_unref(s->bus);
         sd_event_unref(s->event);
         free(s->job_path);
         free(s->reason);

@@ -23,6 +23,8 @@
 /* Backoff between attempts of a failing action. */
 #define SHUTDOWN_RETRY_FIRST (30 * USEC_PER_SEC)
 #define SHUTDOWN_RETRY_MAX (10 * USEC_PER_MINUTE)
+/* A shutdown command running longer than this is killed (and retried). */
+#define SHUTDOWN_EXEC_TIMEOUT (10 * USEC_PER_MINUTE)
 /* An EC2 API call that takes longer than this has failed. */
 #define SHUTDOWN_EC2_TIMEOUT_MS 30000L
 

@@ -8,7 +8,7 @@
 # watchdog) and as the shipped unit starts it (WatchdogSec=30s, so sd-event
 # pings every 15 s; NOTIFY_SOCKET points at a small receiver here).
 #
-#   tests/bench/bench-idle.sh [BUILDDIR]      (DURATION=20)
+#   tests/bench/bench-idle.sh [BUILDDIR]      (DURATION=20 WATCHDOG_USEC_BENCH=30000000)
 #
 # Needs root (ip netns, a live capture). Prints a human summary and, last:
 #   bench-idle: duration_s=N wakeups=N wakeups_per_s=R watchdog_wakeups=N watchdog_wakeups_per_s=R rss_kib=N pss_kib=N anon_kib=N
@@ -19,6 +19,7 @@ set -euo pipefail
 builddir=${1:-${SIGRUN_TOP_BUILDDIR:-$PWD}}
 agent=$builddir/agent/sigrun-agent
 duration=${DURATION:-20}
+watchdog_usec=${WATCHDOG_USEC_BENCH:-30000000}     # the shipped unit's WatchdogSec=30s
 ns=sigrun-bench-idle-$$
 
 [ -x "$agent" ] || { echo "bench-idle: $agent not built" >&2; exit 1; }
@@ -94,13 +95,13 @@ plain=$wakeups
 rss_kib=$(awk '/^VmHWM:/ { print $2 }' <<<"$status")
 anon_kib=$(awk '/^RssAnon:/ { print $2 }' <<<"$status")
 pss_kib=$(awk '/^Pss:/ { print $2 }' <<<"$rollup")
-measure NOTIFY_SOCKET="$tmp/notify.sock" WATCHDOG_USEC=30000000
+measure NOTIFY_SOCKET="$tmp/notify.sock" WATCHDOG_USEC="$watchdog_usec"
 watchdog=$wakeups
 
 rate() { awk -v n="$1" -v d="$duration" 'BEGIN { printf "%.2f", n / d }'; }
 echo "idle agent on lo in a fresh network namespace, ${duration}s:"
 echo "  without watchdog:           $plain wakeups ($(rate "$plain")/s)"
-echo "  with WatchdogSec=30s:       $watchdog wakeups ($(rate "$watchdog")/s)"
+echo "  with WatchdogSec=$((watchdog_usec / 1000000))s:       $watchdog wakeups ($(rate "$watchdog")/s)"
 echo "  memory: peak RSS $rss_kib KiB, PSS $pss_kib KiB, anonymous $anon_kib KiB"
 echo "bench-idle: duration_s=$duration wakeups=$plain wakeups_per_s=$(rate "$plain")" \
         "watchdog_wakeups=$watchdog watchdog_wakeups_per_s=$(rate "$watchdog")" \

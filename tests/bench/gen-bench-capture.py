@@ -4,7 +4,7 @@
 
     /usr/bin/python3 tests/bench/gen-bench-capture.py OUTPUT.pcap [--packets N] [--players P] [--seed S]
 
-Not committed: at a million packets the file is ~150 MB, and it is cheap to
+Not committed: at a million packets the file is ~230 MB, and it is cheap to
 make. Shape: P players (default 10) complete the GNS handshake, then play for
 as long as it takes to reach N packets (default 1,000,000), each sending and
 receiving 30 data packets a second (what a real client does); around them the

@@ -28,7 +28,7 @@ class FakeDiscord:
         self.requests = []        # (time, method, path, status)
         self._limited = []        # retry_after values for the next requests
         self._ids = itertools.count(900000000000000001)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._server = None
 
     @property

@@ -39,7 +39,7 @@ static const ConfKey table[] = {
         { "watchdog.idle_timeout", CONF_DURATION, offsetof(Settings, idle), USEC_PER_MINUTE, USEC_PER_DAY, "10min", "Idle time" },
         { "api.body_max", CONF_SIZE, offsetof(Settings, body_max), 1, 1 << 20, "4K", "Body limit" },
         { "watchdog.action", CONF_ENUM, offsetof(Settings, action), 0, 0, "poweroff", "Action", actions },
-        { "api.listen", CONF_STRV, offsetof(Settings, listen), 0, 0, "0.0.0.0:8456", "Listen addresses" },
+        { "api.listen", CONF_STRV, offsetof(Settings, listen), 0, 0, "0.0.0.0:8456 [::]:8456", "Listen addresses" },
         { "api.key", CONF_CUSTOM, offsetof(Settings, key), 0, 0, NULL, "Key", NULL, parse_key },
 };
 
@@ -70,8 +70,10 @@ static void test_defaults(void **state) {
         assert_true(s.idle == 10 * USEC_PER_MINUTE);
         assert_int_equal(s.body_max, 4096);
         assert_int_equal(s.action, 0);
+        /* a list's default holds its items separated by spaces */
         assert_string_equal(s.listen[0], "0.0.0.0:8456");
-        assert_null(s.listen[1]);
+        assert_string_equal(s.listen[1], "[::]:8456");
+        assert_null(s.listen[2]);
         conf_free(table, ELEMENTSOF(table), &s);
 }
 
