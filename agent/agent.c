@@ -37,6 +37,7 @@
 #include "agent/peers.h"
 #include "agent/source.h"
 #include "common/curl-event.h"
+#include "common/imds.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "watchdog/discord.h"
@@ -83,6 +84,7 @@ struct Agent {
         Notifier *notifier;
         Shutdown *shutdown;
         ApiServer *api;
+        ImdsQuery *imds;         /* the public address for "server ready" */
 
         sd_event_source *deadline_timer;
         sd_event_source *ready_timer;
@@ -587,8 +589,28 @@ static bool udp_port_bound(uint16_t port) {
         return false;
 }
 
+static void agent_post_ready(Agent *a, const char *address) {
+        char text[256];
+
+        if (address)
+                snprintf(text, sizeof(text), "Connect to `%s:%u`.", address, a->profile->ports[0]);
+        else
+                snprintf(text, sizeof(text), "The game listens on UDP port %u.", a->profile->ports[0]);
+        notifier_post(a->notifier, "Server ready", text, COLOR_GREEN);
+}
+
+static void on_imds_address(int r, ImdsInfo *info, void *userdata) {
+        Agent *a = userdata;
+
+        if (r < 0)
+                log_info_errno(r, "No public address from IMDS (%m); the ready message goes without it.");
+        agent_post_ready(a, r >= 0 ? info->public_ipv4 : NULL);
+        a->imds = imds_query_free(a->imds);
+}
+
 static int on_ready_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Agent *a = userdata;
+        int r;
 
         if (!a->ready && udp_port_bound(a->profile->ports[0])) {
                 a->ready = true;
@@ -596,13 +618,14 @@ static int on_ready_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                            a->profile->ports[0]);
                 if (a->policy)
                         policy_set_ready(a->policy, agent_now(a));
-                if (a->notifier) {
-                        char text[256];
-                        snprintf(text, sizeof(text), "Connect to `%s:%u`.",
-                                 a->config->public_address && a->config->public_address[0] ? a->config->public_address
-                                                                                           : "this server",
-                                 a->profile->ports[0]);
-                        notifier_post(a->notifier, "Server ready", text, COLOR_GREEN);
+                if (a->config->public_address && a->config->public_address[0])
+                        agent_post_ready(a, a->config->public_address);
+                else if (notifier_enabled(a->notifier)) {
+                        /* Ask IMDS for the public address; post when it answers (or does not). */
+                        r = imds_query_start(a->curl, a->config->imds_endpoint, IMDS_WANT_PUBLIC_IPV4, on_imds_address,
+                                             a, &a->imds);
+                        if (r < 0)
+                                agent_post_ready(a, NULL);
                 }
                 agent_arm_deadline(a);
                 agent_update_status(a);
@@ -759,6 +782,7 @@ Agent *agent_free(Agent *a) {
         if (!a)
                 return NULL;
         api_server_free(a->api);
+        imds_query_free(a->imds);
         shutdown_free(a->shutdown);
         notifier_free(a->notifier);
         curl_event_free(a->curl);
@@ -1039,6 +1063,7 @@ int agent_run(Agent *a) {
         r = shutdown_new(a->event, a->config, a->curl, a->notifier, &a->shutdown);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the shutdown actions: %m");
+        shutdown_set_retry_interval(a->shutdown, a->config->watchdog_action_retry, SHUTDOWN_RETRY_MAX);
         r = agent_setup_policy(a, a->start_mono);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the watchdog: %m");
@@ -1146,6 +1171,8 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         r = shutdown_new(a->event, a->config, a->curl, a->notifier, &a->shutdown);
         if (r < 0)
                 log_error_errno(r, "Shutdown actions are not available after the reload: %m");
+        else
+                shutdown_set_retry_interval(a->shutdown, a->config->watchdog_action_retry, SHUTDOWN_RETRY_MAX);
         r = agent_start_api(a);
         if (r < 0)
                 log_error_errno(r, "The connection API is off after the reload: %m");

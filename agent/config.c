@@ -102,6 +102,8 @@ const ConfKey agent_config_table[] = {
             "The game's unit, stopped (and the world saved) before the action."),
         KEY("watchdog.game_stop_timeout", CONF_DURATION, watchdog_game_stop_timeout, USEC_PER_SEC, USEC_PER_HOUR, "5min",
             "How long to wait for the game to save and stop."),
+        KEY("watchdog.action_retry", CONF_DURATION, watchdog_action_retry, USEC_PER_SEC, USEC_PER_HOUR, "30s",
+            "A failed stop action is retried after this long, doubling up to 10 minutes."),
 
         KEY("discord.webhook", CONF_STRING, discord_webhook, 0, 1024, "",
             "Discord webhook URL for notifications; empty: none."),

@@ -67,6 +67,7 @@ typedef struct AgentConfig {
         char *watchdog_exec;
         char *watchdog_game_unit;
         usec_t watchdog_game_stop_timeout;
+        usec_t watchdog_action_retry;
 
         /* notifications */
         char *discord_webhook;

@@ -181,6 +181,12 @@ int main(int argc, char *argv[]) {
                 _cleanup_(game_profile_freep) GameProfile *profile = NULL;
                 ConfErrors errors = {};
 
+                /* Never check one file while the user meant another. */
+                if (command || optind < argc) {
+                        fprintf(stderr, "--check-config takes one file (or --config FILE), got \"%s\" too.\n",
+                                command ? command : argv[optind]);
+                        return 2;
+                }
                 r = load_config(config_path ? config_path : AGENT_CONFIG_PATH, true, &config);
                 if (r < 0)
                         return 1;

@@ -97,7 +97,8 @@ time_ratio=$(awk -v a="$agent_s" -v t="$tcpdump_s" 'BEGIN { printf "%.2f", a / t
 echo "replay of $packets packets (CPU time, mean of $runs runs):"
 echo "  sigrun-agent --replay:   ${agent_s}s  ($agent_pps packets/s)"
 echo "  tcpdump -r -w /dev/null: ${tcpdump_s}s  (agent/tcpdump ${time_ratio}x)"
-echo "  instructions:            agent $agent_ir, tcpdump $tcpdump_ir (agent/tcpdump ${ir_ratio}x)"
+[ "$agent_ir" = - ] ||
+        echo "  instructions:            agent $agent_ir, tcpdump $tcpdump_ir (agent/tcpdump ${ir_ratio}x)"
 echo "peak RSS replaying $peers established peers: $rss_kib KiB (sigrun-agent --version alone: $baseline_rss_kib KiB)"
 echo "bench-replay: packets=$packets agent_s=$agent_s tcpdump_s=$tcpdump_s agent_pps=$agent_pps" \
         "time_ratio=$time_ratio agent_ir=$agent_ir tcpdump_ir=$tcpdump_ir ir_ratio=$ir_ratio" \

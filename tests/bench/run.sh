@@ -87,7 +87,8 @@ if run bench-idle "$here/bench-idle.sh" "$builddir"; then
         row "idle wakeups" "$w/s" "<= 1/s" "$(verdict "$w" '<=' 1)"
         w=$(field bench-idle watchdog_wakeups_per_s)
         row "idle wakeups, WatchdogSec=30s" "$w/s" "<= 1/s" "$(verdict "$w" '<=' 1)"
-        row "idle agent RSS / PSS" "$(field bench-idle rss_kib) / $(field bench-idle pss_kib) KiB" "-" "-"
+        row "idle agent RSS (anonymous)" "$(awk -v r="$(field bench-idle rss_kib)" -v a="$(field bench-idle anon_kib)" \
+                'BEGIN { printf "%.1f (%.1f) MiB", r / 1024, a / 1024 }')" "-" "-"
 fi
 
 if [ -f "$here/bench-api.sh" ] && run bench-api "$here/bench-api.sh" "$builddir"; then
@@ -97,8 +98,15 @@ if [ -f "$here/bench-api.sh" ] && run bench-api "$here/bench-api.sh" "$builddir"
         row "GET /v1/status agent CPU" "$us us/req" "< 1000 us" "$(verdict "$us" '<' 1000)"
 fi
 
+# bench_lambda.py prints a table: label, C bootstrap, Python peer, ratio ("12.3x").
+lambda_column() { awk -v label="$1" -v col="$2" 'index($0, label) == 1 { print $(NF - 3 + col) }' "$tmp/bench-lambda.out"; }
 if [ -f "$here/bench-lambda.sh" ] && run bench-lambda "$here/bench-lambda.sh" "$builddir"; then
-        row "lambda (bench-lambda.sh)" "see its output" "-" "-"
+        ratio=$(lambda_column "cold start, median" 3)
+        row "lambda cold start" "$(lambda_column "cold start, median" 1) ms" "-" "-"
+        row "  vs Python peer (faster)" "$ratio" ">= 20x" "$(verdict 20 '<=' "${ratio%x}")"
+        row "lambda warm status p99" "$(lambda_column "warm status p99" 1) ms" "-" "-"
+        row "lambda peak RSS" "$(lambda_column "peak RSS" 1) MiB" "-" "-"
+        row "lambda zip size" "$(awk '/^zip size:/ { print $3, $4 }' "$tmp/bench-lambda.out")" "-" "-"
 fi
 
 echo "benchmark                      result            goal         verdict"

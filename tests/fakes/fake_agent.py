@@ -9,6 +9,8 @@ the test; `delay` makes every answer slow (to test timeouts).
 import hashlib
 import hmac
 import http.server
+
+from fakeserver import FakeHTTPServer
 import json
 import threading
 import time
@@ -94,7 +96,7 @@ class FakeAgent:
                 fake.shutdowns.append(force)
                 self._send(202, {"status": "stopping"})
 
-        self._server = http.server.ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server = FakeHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

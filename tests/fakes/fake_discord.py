@@ -8,6 +8,8 @@ types, required options before optional ones, at most 25 options. Answers
 request came, so a test can check that the wait was respected.
 """
 import http.server
+
+from fakeserver import FakeHTTPServer
 import itertools
 import json
 import re
@@ -102,7 +104,7 @@ class FakeDiscord:
 
             do_GET = do_PUT = do_DELETE = do_POST = _handle
 
-        self._server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
+        self._server = FakeHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self

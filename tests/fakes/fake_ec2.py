@@ -18,6 +18,8 @@ Runs in a thread of the test process:
 """
 import datetime
 import http.server
+
+from fakeserver import FakeHTTPServer
 import threading
 import time
 import urllib.parse
@@ -111,7 +113,7 @@ class FakeEC2:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self._server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
+        self._server = FakeHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self

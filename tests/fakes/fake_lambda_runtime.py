@@ -7,6 +7,8 @@ init errors are collected; invoke() queues an event and waits for its result.
 Runs in a thread of the test process.
 """
 import http.server
+
+from fakeserver import FakeHTTPServer
 import itertools
 import json
 import queue
@@ -81,7 +83,7 @@ class FakeLambdaRuntime:
                     fake._cond.notify_all()
                 self._reply(202, b'{"status":"OK"}')
 
-        self._server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
+        self._server = FakeHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self

@@ -38,7 +38,8 @@ def config_keys():
 
 
 def udp(t, src, sport, dst, dport, payload):
-    p = Ether() / IP(src=src, dst=dst) / UDP(sport=sport, dport=dport) / Raw(payload)
+    # Explicit MACs: left empty, scapy would try to resolve them on the network.
+    p = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src=src, dst=dst) / UDP(sport=sport, dport=dport) / Raw(payload)
     p.time = T0 + t
     return p
 
@@ -151,7 +152,7 @@ def test_help_config_yaml_is_a_valid_config_that_changes_nothing(tmp_path):
     with_file, _ = run_replay(capture, explicit.read_text())
     without, _ = run_replay(capture)
     assert with_file == without
-    assert [e["event"] for e in without][:1] == ["player_joined"] or "player_joined" in [e["event"] for e in without]
+    assert "player_joined" in [e["event"] for e in without]
 
 
 def test_help_config_man_is_troff():
@@ -202,6 +203,18 @@ def test_check_config_good(tmp_path, form):
     args = ["--check-config", path] if form == "positional" else ["--config", path, "--check-config"]
     p = agent(*args)
     assert (p.returncode, p.stdout, p.stderr) == (0, "configuration OK\n", "")
+
+
+def test_check_config_refuses_two_files(tmp_path):
+    """`--config A --check-config B` must not check A while the user meant B."""
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(GOOD)
+    bad.write_text("game:\n  port: banana\n")
+    for args in (["--config", good, "--check-config", bad], ["--check-config", good, bad]):
+        p = agent(*args)
+        assert p.returncode == 2, args
+        assert "configuration OK" not in p.stdout
+        assert str(bad) in p.stderr
 
 
 def test_check_config_empty_file_is_the_defaults(tmp_path):
@@ -321,8 +334,8 @@ def check_enshrouded_timeline(events):
     # two-way traffic for confirm_time (3 s) from t=0 makes a player
     assert 3.0 <= joined[0]["t"] <= 3.5
     assert [(e["peer"], e["reason"], e["players"]) for e in left] == [(f"{CLIENT}:40000", "timeout", 0)]
-    # last packet at ~8.0 s after the first, then 5 s of silence
-    assert 12.9 <= left[0]["t"] <= 13.5
+    # its last packet is 7.8 s after the first, then 5 s of silence
+    assert left[0]["t"] == pytest.approx(12.8, abs=0.02)
     summary = events[-1]
     assert summary["event"] == "summary" and summary["players"] == 0
     assert summary["packets"] == len(enshrouded_evening())
@@ -354,8 +367,8 @@ def test_profile_from_a_file(tmp_path):
                 setattr(p[UDP], field, 27015)
     capture = write(tmp_path, "mygame.pcap", pkts)
     events, _ = run_replay(capture, config)
-    assert [(e["event"], e["players"]) for e in events] == [("player_joined", 1), ("player_left", 0),
-                                                             ("summary", 0)]
+    assert [(e["event"], e["players"]) for e in events if "players" in e] == \
+        [("player_joined", 1), ("player_left", 0), ("summary", 0)]
 
     p = agent("--config", cfg, "--replay", capture, "--output", "text")
     assert p.returncode == 0, p.stderr
@@ -434,6 +447,23 @@ def test_replay_text_timeline(tmp_path):
                      p.stdout, re.M), p.stdout
     # nothing of it is JSON
     assert not any(line.startswith("{") for line in lines)
+
+
+def test_replay_unreadable_capture(tmp_path):
+    p = agent("--replay", tmp_path / "none.pcap")
+    assert p.returncode == 1 and p.stdout == ""
+    assert f"{tmp_path}/none.pcap" in p.stderr and "No such file or directory" in p.stderr
+    junk = tmp_path / "junk.pcap"
+    junk.write_text("this is not a capture\n")
+    p = agent("--replay", junk)
+    assert p.returncode == 1 and p.stdout == ""
+    assert "unknown file format" in p.stderr
+
+
+def test_bad_log_level_is_a_usage_error(tmp_path):
+    p = agent("--log-level", "loud", "--replay", tmp_path / "none.pcap")
+    assert p.returncode == 2
+    assert 'unknown level "loud"' in p.stderr
 
 
 def test_replay_output_xml_is_a_usage_error(tmp_path):

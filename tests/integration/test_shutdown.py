@@ -45,10 +45,11 @@ pytestmark = pytest.mark.skipif(not shutil.which("dbus-daemon") or not AGENT.exi
 
 
 def wait_until(predicate, timeout, what):
+    """what: a description, or a function giving one (evaluated on failure)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
         time.sleep(0.05)
 
 
@@ -194,7 +195,8 @@ def test_poweroff_only_after_the_game_unit_stopped(bus, tmp_path, game_port):
         agent.wait_ready()
         bus.wait_call("PowerOff", 20)
         calls = bus.calls()
-        assert [c[1] for c in calls if c[1] != "Subscribe"] == ["StopUnit", "PowerOff"], bus.log_path.read_text() + agent.stderr()
+        assert [c[1] for c in calls if c[1] != "Subscribe"] == ["StopUnit", "PowerOff"], \
+            bus.log_path.read_text() + agent.stderr()
         stop = next(c for c in calls if c[1] == "StopUnit")
         power = next(c for c in calls if c[1] == "PowerOff")
         assert stop[2] == f'"{GAME_UNIT}" "replace"'
@@ -259,7 +261,7 @@ def test_ec2_stop_through_imds_and_sigv4(bus, tmp_path, game_port):
         with run_agent(bus, text) as agent:
             agent.wait_ready()
             wait_until(lambda: "StopInstances" in ec2.actions(), 20,
-                       f"StopInstances; auth failures={ec2.auth_failures} stderr={agent.stderr()[-1500:]}")
+                       lambda: f"StopInstances; auth failures={ec2.auth_failures} stderr={agent.stderr()[-1500:]}")
             assert ec2.auth_failures == []
             (action, params), = [c for c in ec2.calls if c[0] == "StopInstances"]
             assert params["InstanceId.1"] == "i-0feedbeef0000001"
@@ -331,7 +333,7 @@ def test_exec_action_runs_the_command(bus, tmp_path, game_port):
                   extra_watchdog=f"  exec: echo \"$SIGRUN_SHUTDOWN_REASON\" > {marker}\n")
     with run_agent(bus, text) as agent:
         agent.wait_ready()
-        wait_until(marker.exists, 20, f"the command; stderr={agent.stderr()[-1500:]}")
+        wait_until(marker.exists, 20, lambda: f"the command; stderr={agent.stderr()[-1500:]}")
         assert marker.read_text().strip() != ""
         stop = bus.wait_call("StopUnit", 1)
         assert stop[0] <= marker.stat().st_mtime + 0.01
@@ -382,7 +384,7 @@ def test_failing_action_is_retried_until_it_works(bus, tmp_path, game_port):
     with run_agent(bus, text) as agent:
         agent.wait_ready()
         wait_until(lambda: count.exists() and count.read_text().strip() == "2", 20,
-                   f"a second attempt; stderr={agent.stderr()[-1500:]}")
+                   lambda: f"a second attempt; stderr={agent.stderr()[-1500:]}")
         wait_until(lambda: "Shutdown complete" in agent.stderr(), 5, "completion in the log")
         err = agent.stderr()
         assert "Shutdown action exec FAILED (attempt 1): the command exited with status 1" in err

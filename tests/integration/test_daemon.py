@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: MIT
+"""sigrun-agent as a live daemon on the loopback interface, watched through
+the NOTIFY_SOCKET systemd would give it (agentctl.Agent): READY=1, the STATUS=
+line following a GNS client that connects to a small UDP "game server" the
+test runs, SIGTERM, SIGHUP reloads good and bad, a missing interface, the
+privilege drop to an unprivileged user, and the live watchdog deciding a stop.
+
+Traffic stays on 127.0.0.1; the game port is a free port picked per test, so
+tests never see each other's packets.
+"""
+import os
+import re
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+from agentctl import Agent
+
+GNS_PADDED = 512
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="live capture needs root (CAP_NET_RAW)")
+pytestmark = needs_root
+
+
+def base_config(port, extra=""):
+    return ("capture:\n  interface: lo\nlog:\n  source: off\napi:\n  listen: []\n"
+            f"game:\n  port: {port}\n"
+            # never touch a real unit or the machine, whatever the watchdog decides
+            "watchdog:\n  action: none\n  game_unit: sigrun-test-no-such-game.service\n"
+            + extra)
+
+
+class GameServer:
+    """A UDP socket on 127.0.0.1 standing in for the game: it answers the GNS
+    handshake and echoes data packets, so the agent sees both directions."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        answers = {0x20: b"\x21" + bytes(40), 0x22: b"\x23" + bytes(40)}
+        while not self.stopping:
+            try:
+                data, addr = self.sock.recvfrom(2048)
+            except (socket.timeout, OSError):
+                continue
+            if data[0] in answers:
+                self.sock.sendto(answers[data[0]], addr)
+            elif data[0] & 0x80:
+                self.sock.sendto(gns_data(0), addr)
+
+    def close(self):
+        self.stopping = True
+        self.thread.join()
+        self.sock.close()
+
+
+def gns_data(seq):
+    # flags 0x80, receiver connection id u32 LE, sequence u16 LE (7-byte header), then payload
+    return bytes([0x80]) + (0x0badcafe).to_bytes(4, "little") + (seq & 0xffff).to_bytes(2, "little") + b"p" * 32
+
+
+class GnsClient:
+    """A scripted player: handshake, then a data packet every 0.2 s (the
+    server echoes each), then ConnectionClosed."""
+
+    def __init__(self, port):
+        self.port = port
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(2.0)
+        self.sock.connect(("127.0.0.1", port))
+        self.stopping = threading.Event()
+        self.thread = None
+
+    def connect(self):
+        self.sock.send(b"\x20" + bytes(GNS_PADDED - 1))
+        assert self.sock.recv(2048)[0] == 0x21
+        self.sock.send(b"\x22" + bytes(100))
+        assert self.sock.recv(2048)[0] == 0x23
+        self.thread = threading.Thread(target=self._play, daemon=True)
+        self.thread.start()
+        return self
+
+    def _play(self):
+        seq = 0
+        while not self.stopping.wait(0.2):
+            seq += 1
+            try:
+                self.sock.send(gns_data(seq))
+                self.sock.recv(2048)
+            except OSError:
+                pass
+
+    def close(self):
+        self.stopping.set()
+        if self.thread:
+            self.thread.join()
+        self.sock.send(b"\x24" + bytes(GNS_PADDED - 1))
+        self.sock.close()
+
+
+@pytest.fixture
+def server():
+    s = GameServer()
+    yield s
+    s.close()
+
+
+def proc_status(pid):
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            fields[k] = v.strip()
+    return fields
+
+
+# ---- start, count, stop ---------------------------------------------------------
+
+def test_ready_status_counts_a_player_and_sigterm(server):
+    with Agent(base_config(server.port)) as agent:
+        agent.wait_ready(5)
+        assert re.fullmatch(r"0 players · .+ · up 0s", agent.statuses[-1]), agent.statuses
+
+        client = GnsClient(server.port).connect()
+        agent.wait_status(r"^1 player · idle stop off · up 0s$", 5)
+        time.sleep(1.0)  # data both ways keeps them on
+        assert agent.statuses[-1].startswith("1 player ·")
+        client.close()
+        agent.wait_status(r"^0 players · ", 5)
+
+        err = agent.stderr()
+        assert re.search(r"Player joined from 127\.0\.0\.1:\d+, 1 player on\.", err), err
+        assert re.search(r"Player at 127\.0\.0\.1:\d+ left \(closed\), 0 players on\.", err), err
+
+        t = time.monotonic()
+        assert agent.stop(5) == 0
+        assert time.monotonic() - t < 2.0
+        while agent._drain(0.2):
+            pass
+        assert "STOPPING=1" in agent.messages
+
+
+def test_sighup_bad_config_keeps_the_old_one_and_good_config_applies(server):
+    with Agent(base_config(server.port)) as agent:
+        agent.wait_ready(5)
+        GnsClient(server.port).connect().close()
+        agent.wait_status(r"^0 players · stops in 10min · ", 5)
+
+        # A file with a valid change next to errors must not be half-applied.
+        agent.config_path.write_text(base_config(server.port, "  idle_timeout: 7min\n  warn_before: banana\n"
+                                                 "discord:\n  notify_joins: perhaps\n"))
+        agent.signal(signal.SIGHUP)
+        agent.wait_for(lambda: "Keeping the running configuration" in agent.stderr(), 5, "the reload to fail")
+        err = agent.stderr()
+        path = re.escape(str(agent.config_path))
+        assert re.search(rf"{path}:13:16: watchdog\.warn_before: .*banana", err), err
+        assert re.search(rf"{path}:15:17: discord\.notify_joins: .*perhaps", err), err
+        assert agent.proc.poll() is None
+
+        GnsClient(server.port).connect().close()
+        agent.wait_for(lambda: sum(s.startswith("1 player") for s in agent.statuses) == 2, 5, "the second player")
+        agent.wait_status(r"^0 players · stops in 10min · ", 5)
+
+        agent.config_path.write_text(base_config(server.port, "  idle_timeout: 9min\n"))
+        agent.signal(signal.SIGHUP)
+        agent.wait_status(r"^0 players · stops in 9min · ", 5)
+        assert "Configuration reloaded." in agent.stderr()
+        assert agent.stop(5) == 0
+
+
+def test_missing_interface_fails_at_start(server):
+    config = base_config(server.port).replace("interface: lo", "interface: sigrun-nosuch0")
+    with Agent(config) as agent:
+        rc = agent.proc.wait(5)
+        assert rc != 0
+        assert not agent.ready
+        err = agent.stderr()
+        assert "sigrun-nosuch0" in err and "capture" in err.lower(), err
+
+
+def test_privilege_drop_to_nobody_still_counts(server):
+    with Agent(base_config(server.port, "agent:\n  user: nobody\n")) as agent:
+        agent.wait_ready(5)
+        st = proc_status(agent.proc.pid)
+        nobody = str(__import__("pwd").getpwnam("nobody").pw_uid)
+        assert st["Uid"].split() == [nobody] * 4
+        assert st["Groups"] == ""
+        assert st["CapEff"] == "0000000000002000"   # CAP_NET_RAW only
+        assert st["CapPrm"] == "0000000000002000"
+
+        client = GnsClient(server.port).connect()
+        agent.wait_status(r"^1 player · ", 5)
+        client.close()
+        agent.wait_status(r"^0 players · ", 5)
+        assert agent.stop(5) == 0
+
+
+def test_watchdog_decides_a_stop_live(server):
+    extra = "  startup_grace: 2s\n  idle_timeout: 2s\n  warn_before: 0s\n"
+    with Agent(base_config(server.port, extra)) as agent:
+        agent.wait_ready(5)
+        agent.wait_for(lambda: "Stopping the server" in agent.stderr(), 8, "the stop decision")
+        err = agent.stderr()
+        assert re.search(r"Stopping the server \(startup_grace\): game first, then none\.", err), err
+        agent.wait_status(r"· stopping ·", 5)
+        # action none: the machine stays up, and the agent with it until told to go
+        time.sleep(0.5)
+        assert agent.proc.poll() is None
+        assert agent.stop(5) == 0
+
+
+@pytest.mark.xfail(strict=True, reason="bug: agent.c on_policy_event's default log line has one %s too few, "
+                   "so it ends \"stop in .\" without the duration")
+def test_watchdog_log_says_when(server):
+    with Agent(base_config(server.port)) as agent:
+        agent.wait_ready(5)
+        GnsClient(server.port).connect().close()
+        agent.wait_status(r"^0 players · stops in 10min · ", 5)
+        err = agent.stderr()
+        assert "Watchdog: idle_started (idle), stop in 10min." in err, err
