@@ -80,7 +80,10 @@ int agent_players_parse(const char *json, size_t len, char ***ret_names) {
 
         if (!json_is_object(root))
                 return -EBADMSG;
-        list = json_object_get(root, "players");
+        /* The agent sends the count as "players" and the people as "list". */
+        list = json_object_get(root, "list");
+        if (!list)
+                list = json_object_get(root, "players");
         if (!json_is_array(list))
                 return -EBADMSG;
         names = calloc(json_array_size(list) + 1, sizeof *names);

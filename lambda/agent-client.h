@@ -23,7 +23,9 @@ void agent_status_done(AgentStatus *s);
 
 /* Parse a /v1/status body. -EBADMSG when it is not a JSON object. */
 int agent_status_parse(const char *json, size_t len, AgentStatus *ret);
-/* Parse a /v1/players body into names ("unknown player" for those without). */
+/* Parse a /v1/players body ({"players": N, "list": [{"name": "..." or null,
+ * "since", "sources"}], "sources": [...]}) into names, "unknown player" for
+ * those without one. */
 int agent_players_parse(const char *json, size_t len, char ***ret_names);
 
 /* Network errors as http_request(); -EPROTO for an unexpected status or body. */

@@ -60,7 +60,8 @@ voluntary_switches() {
 wakeups=
 measure() {
         local log=$tmp/agent-$#.log pid before after
-        ip netns exec "$ns" env "$@" /bin/sh -c 'WATCHDOG_PID=$$ exec "$0" --config "$1"' \
+        # shellcheck disable=SC2016 # expanded by the inner shell
+        ip netns exec "$ns" env "$@" /bin/sh -c 'export WATCHDOG_PID=$$; exec "$0" --config "$1"' \
                 "$agent" "$tmp/agent.yaml" 2>"$log" &
         pid=$!
         pids+=("$pid")

@@ -9,11 +9,11 @@ the test; `delay` makes every answer slow (to test timeouts).
 import hashlib
 import hmac
 import http.server
-
-from fakeserver import FakeHTTPServer
 import json
 import threading
 import time
+
+from fakeserver import FakeHTTPServer
 
 
 class FakeAgent:
@@ -97,7 +97,6 @@ class FakeAgent:
                 self._send(202, {"status": "stopping"})
 
         self._server = FakeHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
@@ -109,17 +108,20 @@ class FakeAgent:
             self._server = None
 
     def status(self):
-        s = {"world": "Midgard", "game": "valheim", "players": len(self.players), "ready": self.ready,
-             "uptime": self.uptime, "watchdog": {"state": self.watchdog}}
-        if self.stop_at:
-            s["watchdog"]["stop_at"] = self.stop_at
-        return s
+        """The shape sigrun-agent's GET /v1/status has (agent/agent.c)."""
+        stop_at = None if not self.stop_at else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.stop_at))
+        return {"world": "Midgard", "game": "valheim", "players": len(self.players), "ready": self.ready,
+                "uptime": self.uptime, "version": "0.1.0",
+                "watchdog": {"state": self.watchdog, "stop_at": stop_at,
+                             "stop_in": max(0, int(self.stop_at - time.time())) if self.stop_at else None,
+                             "inhibited_until": None, "summary": "", "action": "poweroff"}}
 
     def players_body(self):
-        now = int(time.time())
-        return {"players": [dict({"since": now - 600, "sources": ["capture", "log"]},
-                                 **({"name": p} if p else {})) for p in self.players],
-                "sources": [{"name": "capture", "healthy": True, "count": len(self.players)}]}
+        """GET /v1/players: the count, each player (name or null), the sources."""
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))
+        return {"players": len(self.players),
+                "list": [{"name": p, "since": since, "sources": ["log" if p else "capture"]} for p in self.players],
+                "sources": [{"name": "capture", "health": "healthy", "players": len(self.players)}]}
 
     def _log(self, method, path, authed):
         with self._lock:

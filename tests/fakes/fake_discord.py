@@ -8,13 +8,13 @@ types, required options before optional ones, at most 25 options. Answers
 request came, so a test can check that the wait was respected.
 """
 import http.server
-
-from fakeserver import FakeHTTPServer
 import itertools
 import json
 import re
 import threading
 import time
+
+from fakeserver import FakeHTTPServer
 
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 OPTION_TYPES = set(range(1, 12))
@@ -105,7 +105,6 @@ class FakeDiscord:
             do_GET = do_PUT = do_DELETE = do_POST = _handle
 
         self._server = FakeHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 

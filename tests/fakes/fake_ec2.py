@@ -18,8 +18,6 @@ Runs in a thread of the test process:
 """
 import datetime
 import http.server
-
-from fakeserver import FakeHTTPServer
 import threading
 import time
 import urllib.parse
@@ -28,6 +26,8 @@ from xml.sax.saxutils import escape
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from fakeserver import FakeHTTPServer
 
 NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48,
@@ -114,7 +114,6 @@ class FakeEC2:
                 self.end_headers()
 
         self._server = FakeHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
@@ -158,6 +157,8 @@ class FakeEC2:
                 return "missing or wrong X-Amz-Security-Token"
             if "x-amz-security-token" not in signed:
                 return "X-Amz-Security-Token not signed"
+        elif "X-Amz-Security-Token" in handler.headers or "x-amz-security-token" in signed:
+            return "X-Amz-Security-Token with long-term credentials"
         headers = {}
         for name in signed:
             values = handler.headers.get_all(name)

@@ -7,13 +7,13 @@ init errors are collected; invoke() queues an event and waits for its result.
 Runs in a thread of the test process.
 """
 import http.server
-
-from fakeserver import FakeHTTPServer
 import itertools
 import json
 import queue
 import threading
 import time
+
+from fakeserver import FakeHTTPServer
 
 
 class FakeLambdaRuntime:
@@ -84,7 +84,6 @@ class FakeLambdaRuntime:
                 self._reply(202, b'{"status":"OK"}')
 
         self._server = FakeHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 

@@ -67,8 +67,8 @@ def world(name):
 class Harness:
     """The fakes plus one bootstrap process."""
 
-    def __init__(self, builddir, binary=None, env=None, agent_players=("Ragnar", "Freya")):
-        self.ec2 = FakeEC2(region=REGION).start()
+    def __init__(self, builddir, binary=None, env=None, agent_players=("Ragnar", "Freya"), ec2_token=SESSION_TOKEN):
+        self.ec2 = FakeEC2(region=REGION, token=ec2_token).start()
         self.agent = FakeAgent(AGENT_KEY_HEX, players=agent_players).start()
         self.runtime = FakeLambdaRuntime().start()
         self.env = {
@@ -115,15 +115,16 @@ class Harness:
         return body["data"]
 
     def stop(self):
+        """Stop the runtime API first: bootstrap's `next` then fails and it
+        exits by itself, through its cleanup (so LeakSanitizer gets to look)."""
         err = b""
+        self.runtime.stop()
         if self.proc:
-            self.proc.terminate()
             try:
                 _, err = self.proc.communicate(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 _, err = self.proc.communicate()
-        self.runtime.stop()
         self.agent.stop()
         self.ec2.stop()
         return err.decode(errors="replace")

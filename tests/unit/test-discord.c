@@ -255,7 +255,11 @@ static void test_agent_answers(void **state) {
         agent_status_done(&s);
         assert_int_equal(agent_status_parse(S("[]"), &s), -EBADMSG);
 
-        assert_int_equal(agent_players_parse(S("{\"players\":[{\"name\":\"Ragnar\"},{\"since\":1}]}"), &names), 0);
+        /* As sigrun-agent sends it: the count, then the list. */
+        assert_int_equal(agent_players_parse(S("{\"players\":2,\"list\":[{\"name\":\"Ragnar\",\"since\":"
+                                               "\"2026-12-04T15:00:00Z\",\"sources\":[\"log\"]},{\"name\":null,"
+                                               "\"since\":\"2026-12-04T15:01:00Z\",\"sources\":[\"capture\"]}],"
+                                               "\"sources\":[]}"), &names), 0);
         assert_string_equal(names[0], "Ragnar");
         assert_string_equal(names[1], "unknown player");
         assert_null(names[2]);
