@@ -874,6 +874,10 @@ int agent_replay(Agent *a, const char *path, OutputFormat format, FILE *out) {
         if (r < 0)
                 return log_error_errno(r, "Failed to open capture %s: %s", path, error ? error : "unknown error");
         a->linktype = capture_linktype(a->capture);
+        if (!packet_linktype_supported(a->linktype))
+                return log_error_errno(EPROTONOSUPPORT, "Capture %s has link type %s, which sigrun-agent cannot decode "
+                                       "(Ethernet, Linux cooked v1/v2, raw IPv4/IPv6, BSD loopback).",
+                                       path, capture_linktype_name(a->capture));
 
         /* The watchdog runs on capture time, from the first packet on. Replay never acts. */
         r = agent_setup_policy(a, 0);
@@ -1045,6 +1049,9 @@ int agent_run(Agent *a) {
         if (r < 0)
                 return log_error_errno(r, "Failed to open the capture: %s", error ? error : "unknown error");
         a->linktype = capture_linktype(a->capture);
+        if (!packet_linktype_supported(a->linktype))
+                return log_error_errno(EPROTONOSUPPORT, "Cannot decode the link type of %s (%s).", capture_ifname(a->capture),
+                                       capture_linktype_name(a->capture));
         r = capture_attach(a->capture, a->event, agent_on_packet, a);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the capture: %m");

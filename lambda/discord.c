@@ -298,21 +298,39 @@ static char *format_players(const Reply *r) {
         return TAKE_PTR(s);
 }
 
+/* Discord rejects a whole answer over one too-long string; cut at a UTF-8
+ * character boundary instead (world names come from tags of up to 256). */
+static json_t *json_string_capped(const char *s, size_t max) {
+        size_t n = strlen(s);
+
+        if (n <= max)
+                return json_string(s);
+        n = max;
+        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+                n--;
+        return json_stringn(s, n);
+}
+
+#define EMBED_TITLE_MAX 256
+#define EMBED_DESCRIPTION_MAX 4096
+#define EMBED_FIELD_MAX 1024
+#define CHOICE_MAX 100
+
 static int add_field(json_t *fields, const char *name, const char *value, bool inline_) {
-        return json_array_append_new(fields, json_pack("{s:s, s:s, s:b}", "name", name, "value", value,
-                                                       "inline", inline_));
+        return json_array_append_new(fields, json_pack("{s:s, s:o, s:b}", "name", name, "value",
+                                                       json_string_capped(value, EMBED_FIELD_MAX), "inline", inline_));
 }
 
 json_t *discord_reply_to_json(const Reply *r) {
         _cleanup_(json_decrefp) json_t *embed = NULL, *fields = NULL, *data = NULL;
         _cleanup_free_ char *uptime = NULL, *players = NULL, *addr = NULL, *stop = NULL;
 
-        embed = json_pack("{s:s, s:I}", "title", r->title ? r->title : "Sigrun", "color",
-                          (json_int_t) reply_tone_colour(r->tone));
+        embed = json_pack("{s:o, s:I}", "title", json_string_capped(r->title ? r->title : "Sigrun", EMBED_TITLE_MAX),
+                          "color", (json_int_t) reply_tone_colour(r->tone));
         fields = json_array();
         if (!embed || !fields)
                 return NULL;
-        if (r->text && json_object_set_new(embed, "description", json_string(r->text)) < 0)
+        if (r->text && json_object_set_new(embed, "description", json_string_capped(r->text, EMBED_DESCRIPTION_MAX)) < 0)
                 return NULL;
         if (r->address) {
                 if (asprintf(&addr, "`%s`", r->address) < 0 || add_field(fields, "Address", addr, true) < 0)
@@ -335,7 +353,8 @@ json_t *discord_reply_to_json(const Reply *r) {
         }
         if (json_array_size(fields) > 0 && json_object_set(embed, "fields", fields) < 0)
                 return NULL;
-        if (r->note && json_object_set_new(embed, "footer", json_pack("{s:s}", "text", r->note)) < 0)
+        if (r->note && json_object_set_new(embed, "footer", json_pack("{s:o}", "text",
+                                                                      json_string_capped(r->note, 2048))) < 0)
                 return NULL;
 
         data = json_pack("{s:[O], s:{s:[]}}", "embeds", embed, "allowed_mentions", "parse");
@@ -352,9 +371,14 @@ json_t *discord_autocomplete_to_json(char *const *choices) {
 
         if (!list)
                 return NULL;
-        for (char *const *c = choices; c && *c && n < DISCORD_CHOICES_MAX; c++, n++)
+        for (char *const *c = choices; c && *c && n < DISCORD_CHOICES_MAX; c++) {
+                /* A choice cannot be cut short: its value must name the world. */
+                if (strlen(*c) > CHOICE_MAX)
+                        continue;
                 if (json_array_append_new(list, json_pack("{s:s, s:s}", "name", *c, "value", *c)) < 0)
                         return NULL;
+                n++;
+        }
         return json_pack("{s:i, s:{s:O}}", "type", 8, "data", "choices", list);
 }
 

@@ -158,9 +158,13 @@ def _flood(count, dst, dport, kind, seed):
 
 
 def _serve_commands():
+    import socket
     import threading
 
     from gns import GnsClient, GnsServer
+
+    def family(addr):
+        return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
     servers, clients = [], {}
 
@@ -174,10 +178,10 @@ def _serve_commands():
             continue
         try:
             cmd, args = words[0], words[1:]
-            if cmd == "serve":                      # serve HOST PORT
-                servers.append(GnsServer(args[0], int(args[1])))
+            if cmd == "serve":                      # serve HOST PORT ("::" serves IPv4 too)
+                servers.append(GnsServer(args[0], int(args[1]), family(args[0])))
             elif cmd == "connect":                  # connect NAME SRC DST DPORT [PERIOD]
-                c = GnsClient((args[2], int(args[3])), host=args[1])
+                c = GnsClient((args[2], int(args[3])), host=args[1], family=family(args[1]))
                 c.connect()
                 stop = threading.Event()
                 t = threading.Thread(target=keep_playing, args=(c, stop, float(args[4]) if len(args) > 4 else 0.2),

@@ -2,10 +2,10 @@
 
 Each test builds its own little network and removes it afterwards (netns.py):
 
-    namespace "s…" (server)                      namespace "c…" (clients)
-    192.0.2.10/24   veth ──────────────────────── veth  198.51.100.7/24, .8/24
-    GNS "server" on UDP 2456 (gns.py)             scripted GNS clients (gns.py)
-    sigrun-agent capturing on its veth            spoofed floods (raw socket)
+    namespace "s…" (server)                   namespace "c…" (clients)
+    veth 192.0.2.10/24, 2001:db8::10/64 ─────── veth 198.51.100.7/24, .8/24, 2001:db8::7/64
+    GNS "server" on UDP 2456 (gns.py)          scripted GNS clients (gns.py)
+    sigrun-agent capturing on its veth         spoofed floods (raw socket)
 
 Only documentation addresses, only inside the namespaces. The agent runs in
 the server namespace exactly as systemd would start it (Type=notify, a
@@ -32,6 +32,8 @@ pytestmark = [
 SERVER_IP = "192.0.2.10"
 RAGNAR_IP = "198.51.100.7"
 FREYA_IP = "198.51.100.8"
+SERVER_IP6 = "2001:db8::10"
+SIGRID_IP6 = "2001:db8::7"
 GAME_PORT = 2456
 PEER_TIMEOUT = 3.0
 
@@ -39,10 +41,11 @@ PEER_TIMEOUT = 3.0
 @pytest.fixture
 def net(tmp_path):
     with NetNS("s") as server, NetNS("c") as client:
-        server_if, client_if = veth(server, f"{SERVER_IP}/24", client, [f"{RAGNAR_IP}/24", f"{FREYA_IP}/24"],
+        server_if, client_if = veth(server, [f"{SERVER_IP}/24", f"{SERVER_IP6}/64"],
+                                    client, [f"{RAGNAR_IP}/24", f"{FREYA_IP}/24", f"{SIGRID_IP6}/64"],
                                     routes_a=["198.51.100.0/24", "203.0.113.0/24"], routes_b=["192.0.2.0/24"])
         game = Peers(server)
-        game.call("serve", "0.0.0.0", GAME_PORT)
+        game.call("serve", "::", GAME_PORT)
         yield SimpleNamespace(server=server, client=client, server_if=server_if, clients=Peers(client),
                               state=tmp_path)
 
@@ -108,6 +111,19 @@ def test_any_interface(net):
         net.clients.call("close", "ragnar")
         agent.wait_status(r"^0 players")
         assert counts(agent.statuses) == [0, 1, 0], agent.statuses
+
+
+def test_ipv6_player(net):
+    with Agent(config(net, net.server_if), netns=net.server.name) as agent:
+        agent.wait_ready()
+        net.clients.call("connect", "sigrid", SIGRID_IP6, SERVER_IP6, GAME_PORT)
+        agent.wait_status(r"^1 player\b")
+        connect(net, "ragnar", RAGNAR_IP)
+        agent.wait_status(r"^2 players")
+        net.clients.call("close", "sigrid")
+        agent.wait_status(r"^1 player\b")
+        net.clients.call("close", "ragnar")
+        agent.wait_status(r"^0 players")
 
 
 def test_spoofed_floods_never_count(net):

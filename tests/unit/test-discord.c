@@ -227,6 +227,28 @@ static void test_autocomplete_json(void **state) {
         for (size_t k = 0; k < 29; k++)
                 free(choices[k]);
 
+        /* Over-long strings are cut (at a character boundary) or, for choices, left out. */
+        {
+                char long_name[300], *one[] = { long_name, (char *) "Midgard", NULL };
+                Reply r = REPLY_INIT;
+                const char *title;
+
+                memset(long_name, 'a', sizeof long_name - 3);
+                memcpy(long_name + 255, "\xc3\xa9", 2); /* é across the 256-byte cut */
+                long_name[sizeof long_name - 1] = 0;
+                assert_int_equal(reply_set(&r, REPLY_INFO, false, long_name, "x"), 0);
+                j = discord_reply_to_json(&r);
+                title = json_string_value(json_object_get(
+                        json_array_get(json_object_get(json_object_get(j, "data"), "embeds"), 0), "title"));
+                assert_int_equal(strlen(title), 255);
+                json_decref(j);
+                reply_done(&r);
+
+                j = discord_autocomplete_to_json(one);
+                assert_int_equal(json_array_size(json_object_get(json_object_get(j, "data"), "choices")), 1);
+                json_decref(j);
+        }
+
         j = discord_autocomplete_to_json(NULL);
         s = json_dumps(j, JSON_COMPACT);
         assert_string_equal(s, "{\"type\":8,\"data\":{\"choices\":[]}}");
