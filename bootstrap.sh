@@ -26,7 +26,7 @@ DEPS+=(python3-scapy tcpdump iproute2 dbus systemd systemd-journal-remote)
 # watchdog: fake logind/systemd1 on a private bus, SigV4 checks
 DEPS+=(python3-dbusmock python3-botocore)
 # lambda: Discord signatures in tests
-DEPS+=(python3-nacl)
+DEPS+=(python3-nacl busybox-static zip)
 # cloudformation: template checks against the resource specification (npm)
 DEPS+=(python3-yaml shellcheck nodejs npm)
 

@@ -89,11 +89,15 @@ struct Agent {
         sd_event_source *deadline_timer;
         sd_event_source *ready_timer;
         sd_event_source *status_timer;
+        sd_event_source *capture_retry_timer;
+        char *capture_error;     /* why the live capture is not open, for the report */
 
         uint64_t packets, malformed, ignored;
         int players;  /* combined; < 0 unknown */
         bool ready;
         bool shutdown_decided;
+        bool running;            /* the loop is set up: READY=1 may go once the capture is open */
+        bool notified_ready;
         char status[256];
 };
 
@@ -150,7 +154,7 @@ static void agent_capture_report(Agent *a, SourceReport *ret) {
         }
         if (!a->peers || (a->mode == AGENT_LIVE && (!a->capture || capture_failed(a->capture)))) {
                 ret->health = SOURCE_FAILED;
-                ret->detail = "capture is not open";
+                ret->detail = a->capture_error ? a->capture_error : "capture is not open";
                 return;
         }
         ret->players = peer_table_players(a->peers);
@@ -211,16 +215,17 @@ static void agent_players_changed(Agent *a) {
         agent_update_status(a);
 }
 
+static void agent_set_ready(Agent *a, const char *why);
+
 static void agent_source_changed(void *userdata) {
         Agent *a = userdata;
 
-        if (!a->ready && a->log && log_watch_server_ready(a->log)) {
-                a->ready = true;
-                if (a->policy)
-                        policy_set_ready(a->policy, agent_now(a));
-        }
+        if (!a->ready && a->log && log_watch_server_ready(a->log))
+                agent_set_ready(a, "the game's log says the server is up");
         agent_players_changed(a);
         agent_arm_deadline(a);
+        /* Names can change without the count. */
+        agent_update_status(a);
 }
 
 /* ---- events: timeline (replay) or journal + Discord (live) -------------- */
@@ -371,9 +376,9 @@ static void on_policy_event(const PolicyEvent *ev, void *userdata) {
                                    "No source can count players; not stopping while that lasts.");
                         break;
                 default:
-                        log_struct(LOG_INFO, LOG_FIELDS(f_event, f_reason), "Watchdog: %s%s%s%s%s.", name,
+                        log_struct(LOG_INFO, LOG_FIELDS(f_event, f_reason), "Watchdog: %s%s%s%s%s%s.", name,
                                    ev->reason ? " (" : "", ev->reason ? ev->reason : "", ev->reason ? ")" : "",
-                                   in[0] ? ", stop in " : "");
+                                   in[0] ? ", stop in " : "", in);
                 }
         }
 
@@ -515,11 +520,8 @@ static void agent_on_packet(usec_t ts, const uint8_t *data, size_t caplen, void 
         }
 
         /* In replay the server answering on its game port is what "ready" means. */
-        if (a->mode == AGENT_REPLAY && from_server && !a->ready) {
-                a->ready = true;
-                if (a->policy)
-                        policy_set_ready(a->policy, now);
-        }
+        if (a->mode == AGENT_REPLAY && from_server && !a->ready)
+                agent_set_ready(a, "the server answers on its game port");
 
         peer_table_observe(a->peers, now, peer, from_server, kind);
         if (a->mode == AGENT_LIVE)
@@ -563,7 +565,7 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         agent_arm_deadline(a);
         agent_update_status(a);
         sd_event_source_set_time(s, usec + STATUS_REFRESH_INTERVAL);
-        return 0;
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 /* The game is ready once its UDP port is bound (the kernel's socket table says so). */
@@ -608,32 +610,46 @@ static void on_imds_address(int r, ImdsInfo *info, void *userdata) {
         a->imds = imds_query_free(a->imds);
 }
 
-static int on_ready_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Agent *a = userdata;
+/* The game accepts players: the startup grace starts, Discord hears where to connect. */
+static void agent_set_ready(Agent *a, const char *why) {
         int r;
 
-        if (!a->ready && udp_port_bound(a->profile->ports[0])) {
-                a->ready = true;
-                log_struct(LOG_INFO, LOG_FIELDS("SIGRUN_EVENT=game_ready"), "The game listens on UDP port %u.",
-                           a->profile->ports[0]);
+        if (a->ready)
+                return;
+        a->ready = true;
+        if (a->mode == AGENT_REPLAY) {
                 if (a->policy)
                         policy_set_ready(a->policy, agent_now(a));
-                if (a->config->public_address && a->config->public_address[0])
-                        agent_post_ready(a, a->config->public_address);
-                else if (notifier_enabled(a->notifier)) {
-                        /* Ask IMDS for the public address; post when it answers (or does not). */
-                        r = imds_query_start(a->curl, a->config->imds_endpoint, IMDS_WANT_PUBLIC_IPV4, on_imds_address,
-                                             a, &a->imds);
-                        if (r < 0)
-                                agent_post_ready(a, NULL);
-                }
-                agent_arm_deadline(a);
-                agent_update_status(a);
+                return;
+        }
+        log_struct(LOG_INFO, LOG_FIELDS("SIGRUN_EVENT=game_ready"), "The game is ready: %s.", why);
+        if (a->policy)
+                policy_set_ready(a->policy, agent_now(a));
+        if (a->config->public_address && a->config->public_address[0])
+                agent_post_ready(a, a->config->public_address);
+        else if (notifier_enabled(a->notifier) && !a->imds) {
+                /* Ask IMDS for the public address; post when it answers (or does not). */
+                r = imds_query_start(a->curl, a->config->imds_endpoint, IMDS_WANT_PUBLIC_IPV4, on_imds_address, a,
+                                     &a->imds);
+                if (r < 0)
+                        agent_post_ready(a, NULL);
+        }
+        agent_arm_deadline(a);
+        agent_update_status(a);
+}
+
+static int on_ready_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Agent *a = userdata;
+
+        if (!a->ready && udp_port_bound(a->profile->ports[0])) {
+                char why[64];
+                snprintf(why, sizeof(why), "it listens on UDP port %u", a->profile->ports[0]);
+                agent_set_ready(a, why);
         }
         if (a->ready)
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         sd_event_source_set_time(s, usec + READY_CHECK_INTERVAL);
-        return 0;
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 /* ---- API handlers --------------------------------------------------------- */
@@ -726,6 +742,10 @@ static int api_shutdown(void *userdata, bool force, char **ret_message) {
 
         if (!a->policy)
                 return -EOPNOTSUPP;
+        if (players < 0 && !force) {
+                *ret_message = strdup("no source can tell who is on; use force to stop anyway");
+                return -EBUSY;
+        }
         if (players > 0 && !force) {
                 char buf[256];
                 size_t used = (size_t) snprintf(buf, sizeof(buf), "%d %s on", players, players_word(players));
@@ -794,6 +814,8 @@ Agent *agent_free(Agent *a) {
         sd_event_source_disable_unref(a->deadline_timer);
         sd_event_source_disable_unref(a->ready_timer);
         sd_event_source_disable_unref(a->status_timer);
+        sd_event_source_disable_unref(a->capture_retry_timer);
+        free(a->capture_error);
         sd_event_unref(a->event);
         game_profile_free(a->profile);
         agent_config_free(a->config);
@@ -916,12 +938,18 @@ int agent_replay(Agent *a, const char *path, OutputFormat format, FILE *out) {
 
 /* ---- privileges ------------------------------------------------------------ */
 
-/* Become `user`, keeping CAP_NET_RAW (permitted, effective, inheritable and
- * ambient) so a reload can reopen the capture; every other capability goes. */
+/* Keep CAP_NET_RAW only in the permitted and effective sets: the capture may
+ * have to be reopened (an interface that went away), but nothing we run
+ * (the exec action) inherits it. Started as root with `user` set, become that
+ * user (with its groups: systemd-journal lets it read the game's log) and
+ * drop every other capability from the bounding set as well. */
 static int drop_privileges(const char *user) {
         struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
         struct __user_cap_data_struct data[2] = {};
         struct passwd *pw;
+
+        /* Whatever we are, children get no ambient capabilities. */
+        (void) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 
         if (!user || !user[0] || geteuid() != 0)
                 return 0;
@@ -929,19 +957,21 @@ static int drop_privileges(const char *user) {
         pw = getpwnam(user);
         if (!pw)
                 return log_error_errno(errno ? errno : ESRCH, "Cannot drop privileges: no user \"%s\".", user);
+        for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+                if (cap != CAP_NET_RAW && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+                        return log_error_errno(errno, "Failed to drop capability %d from the bounding set: %m", cap);
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return log_error_errno(errno, "PR_SET_KEEPCAPS failed: %m");
-        if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+        if (initgroups(user, pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
             setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
                 return log_error_errno(errno, "Failed to become %s: %m", user);
         data[CAP_TO_INDEX(CAP_NET_RAW)].permitted = CAP_TO_MASK(CAP_NET_RAW);
         data[CAP_TO_INDEX(CAP_NET_RAW)].effective = CAP_TO_MASK(CAP_NET_RAW);
-        data[CAP_TO_INDEX(CAP_NET_RAW)].inheritable = CAP_TO_MASK(CAP_NET_RAW);
         if (syscall(SYS_capset, &hdr, data) < 0)
                 return log_error_errno(errno, "Failed to keep CAP_NET_RAW: %m");
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0) < 0)
-                log_debug_errno(errno, "Cannot raise CAP_NET_RAW as ambient: %m");
         (void) prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return log_error_errno(errno, "Failed to set no_new_privs: %m");
         log_info("Running as %s with CAP_NET_RAW only.", user);
         return 0;
 }
@@ -959,7 +989,8 @@ static int on_signal_exit(sd_event_source *s, const struct signalfd_siginfo *si,
 static int agent_start_sources(Agent *a) {
         int r;
 
-        if (a->config->log_source != LOG_SOURCE_OFF && a->profile->log_format == PROFILE_LOG_VALHEIM) {
+        /* Only what is not running yet: a reload frees what changed. */
+        if (!a->log && a->config->log_source != LOG_SOURCE_OFF && a->profile->log_format == PROFILE_LOG_VALHEIM) {
                 LogWatchConfig lc = {
                         .kind = a->config->log_source,
                         .unit = a->config->log_unit,
@@ -969,10 +1000,10 @@ static int agent_start_sources(Agent *a) {
                 r = log_watch_new(a->event, &lc, agent_source_changed, a, &a->log);
                 if (r < 0)
                         log_warning_errno(r, "The game log source is not available, counting without it: %m");
-        } else if (a->config->crossplay)
+        } else if (!a->log && a->config->crossplay)
                 log_warning("Crossplay is on but the log source is off: no source can count players.");
 
-        if (a->config->a2s_enabled && a->config->public_server && a->query_port > 0) {
+        if (!a->a2s && a->config->a2s_enabled && a->config->public_server && a->query_port > 0) {
                 r = a2s_query_new(a->event, "127.0.0.1", a->query_port, a->config->a2s_interval, a->config->a2s_timeout,
                                   agent_source_changed, a, &a->a2s);
                 if (r < 0)
@@ -987,7 +1018,7 @@ static void agent_log_trust(Agent *a) {
                            a->log ? (a->config->log_source == LOG_SOURCE_FILE ? a->config->log_file : a->config->log_unit)
                                   : "not available");
         else
-                log_info("Counting players from: capture on %s%s%s.", capture_ifname(a->capture),
+                log_info("Counting players from: capture on %s%s%s.", a->capture ? capture_ifname(a->capture) : "(not open)",
                          a->log ? ", the game's log" : "", a->a2s ? ", A2S" : "");
 }
 
@@ -1020,6 +1051,12 @@ static void agent_load_inhibit(Agent *a) {
         }
         if (until <= rt)
                 return;
+        /* A damaged state file must not hold off stops for ever: the API allows 31 days. */
+        if (until - rt > 31 * USEC_PER_DAY) {
+                log_warning("Ignoring the saved inhibit in %s: it ends more than 31 days from now.",
+                            a->config->state_directory);
+                return;
+        }
         policy_set_inhibit(a->policy, agent_now(a), agent_now(a) + (until - rt));
         log_info("Idle stops stay inhibited for %s more (saved before the restart).",
                  format_duration(left, sizeof(left), until - rt));
@@ -1027,8 +1064,88 @@ static void agent_load_inhibit(Agent *a) {
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata);
 
-int agent_run(Agent *a) {
+#define CAPTURE_RETRY_INTERVAL (10 * USEC_PER_SEC)
+
+static void on_capture_failed(void *userdata);
+
+/* READY=1 means the capture is open and the API listens. Until the capture
+ * opens the agent keeps running (the watchdog counts players as unknown),
+ * but systemd keeps the unit "activating" and STATUS= says why. */
+static void agent_notify_ready(Agent *a) {
+        if (!a->running || a->notified_ready || !a->capture || capture_failed(a->capture))
+                return;
+        a->notified_ready = true;
+        (void) sd_notify(false, "READY=1");
+}
+
+static int agent_open_capture(Agent *a) {
+        _cleanup_(capture_freep) Capture *c = NULL;
         _cleanup_free_ char *filter = NULL, *error = NULL;
+        int r;
+
+        r = game_profile_bpf_filter(a->profile, &filter);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build the capture filter: %m");
+        r = capture_open_live(a->config->capture_interface, filter, a->config->capture_buffer_size, &c, &error);
+        if (r >= 0 && !packet_linktype_supported(capture_linktype(c))) {
+                r = -EPROTONOSUPPORT;
+                if (asprintf(&error, "cannot decode the link type of %s (%s)", capture_ifname(c),
+                             capture_linktype_name(c)) < 0)
+                        error = NULL;
+        }
+        if (r >= 0)
+                r = capture_attach(c, a->event, agent_on_packet, on_capture_failed, a);
+        if (r < 0) {
+                char *msg = error ? TAKE_PTR(error) : strdup(strerror(-r));
+                if (!streq_ptr(msg, a->capture_error))
+                        log_struct(LOG_ERR, LOG_FIELDS("SIGRUN_EVENT=capture_failed"),
+                                   "Capture is off: %s. Counting without it; retrying every %llus.",
+                                   msg ? msg : "out of memory",
+                                   (unsigned long long) (CAPTURE_RETRY_INTERVAL / USEC_PER_SEC));
+                free(a->capture_error);
+                a->capture_error = msg;
+                return r;
+        }
+
+        capture_free(a->capture);
+        a->capture = TAKE_PTR(c);
+        a->linktype = capture_linktype(a->capture);
+        a->capture_error = mfree(a->capture_error);
+        log_info("Capturing \"%s\" on %s (%s).", filter, capture_ifname(a->capture), capture_linktype_name(a->capture));
+        agent_notify_ready(a);
+        return 0;
+}
+
+static void agent_retry_capture_later(Agent *a) {
+        sd_event_source_set_time_relative(a->capture_retry_timer, CAPTURE_RETRY_INTERVAL);
+        sd_event_source_set_enabled(a->capture_retry_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_capture_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Agent *a = userdata;
+
+        if (agent_open_capture(a) < 0)
+                agent_retry_capture_later(a);
+        agent_source_changed(a);
+        return 0;
+}
+
+/* The interface went away under a running capture. The Capture cannot be
+ * freed from inside its own callback: the retry timer replaces it. */
+static void on_capture_failed(void *userdata) {
+        Agent *a = userdata;
+        const char *why = capture_error(a->capture);
+
+        free(a->capture_error);
+        a->capture_error = strdup(why ? why : "the capture failed");
+        log_struct(LOG_ERR, LOG_FIELDS("SIGRUN_EVENT=capture_failed"),
+                   "Capture on %s failed: %s. Counting without it; retrying every %llus.", capture_ifname(a->capture),
+                   why ? why : "unknown error", (unsigned long long) (CAPTURE_RETRY_INTERVAL / USEC_PER_SEC));
+        agent_retry_capture_later(a);
+        agent_source_changed(a);
+}
+
+int agent_run(Agent *a) {
         const char *state_dir = getenv("STATE_DIRECTORY");
         int r;
 
@@ -1042,20 +1159,14 @@ int agent_run(Agent *a) {
                 a->config->state_directory = s;
         }
 
-        r = game_profile_bpf_filter(a->profile, &filter);
+        /* A capture that cannot open is a failed source, not a reason to exit:
+         * an agent that is not running can never stop the instance. */
+        r = sd_event_add_time(a->event, &a->capture_retry_timer, CLOCK_MONOTONIC, USEC_INFINITY, USEC_PER_SEC,
+                              on_capture_retry, a);
         if (r < 0)
-                return log_error_errno(r, "Failed to build the capture filter: %m");
-        r = capture_open_live(a->config->capture_interface, filter, a->config->capture_buffer_size, &a->capture, &error);
-        if (r < 0)
-                return log_error_errno(r, "Failed to open the capture: %s", error ? error : "unknown error");
-        a->linktype = capture_linktype(a->capture);
-        if (!packet_linktype_supported(a->linktype))
-                return log_error_errno(EPROTONOSUPPORT, "Cannot decode the link type of %s (%s).", capture_ifname(a->capture),
-                                       capture_linktype_name(a->capture));
-        r = capture_attach(a->capture, a->event, agent_on_packet, a);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch the capture: %m");
-        log_info("Capturing \"%s\" on %s (%s).", filter, capture_ifname(a->capture), capture_linktype_name(a->capture));
+                return log_error_errno(r, "Failed to add a timer: %m");
+        if (agent_open_capture(a) < 0)
+                agent_retry_capture_later(a);
 
         r = sd_event_now(a->event, CLOCK_MONOTONIC, &a->start_mono);
         if (r < 0)
@@ -1077,7 +1188,9 @@ int agent_run(Agent *a) {
 
         r = agent_start_api(a);
         if (r < 0)
-                return r; /* api_server_new() said which address and why */
+                /* api_server_new() said which address and why. Counting and stopping
+                 * matter more than the API: go on without it. */
+                log_warning("Running without the connection API.");
 
         r = drop_privileges(a->config->user);
         if (r < 0)
@@ -1123,7 +1236,8 @@ int agent_run(Agent *a) {
         agent_players_changed(a);
         agent_arm_deadline(a);
         agent_update_status(a);
-        (void) sd_notify(false, "READY=1");
+        a->running = true;
+        agent_notify_ready(a);
 
         r = sd_event_loop(a->event);
         if (r < 0)
@@ -1155,45 +1269,90 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                 log_error("Keeping the running configuration: %s has errors.", a->config_path ? a->config_path : "the configuration");
                 return 0;
         }
-        if (!streq_ptr(c->capture_interface, a->config->capture_interface) || c->game_port != a->config->game_port ||
-            !streq_ptr(c->game_profile, a->config->game_profile))
-                log_warning("Capture and game settings change on restart only.");
-
-        log_set_max_level(c->log_level);
         old = a->config;
+        if (!streq_ptr(c->capture_interface, old->capture_interface) || c->game_port != old->game_port ||
+            !streq_ptr(c->game_profile, old->game_profile) || c->capture_peer_limit != old->capture_peer_limit ||
+            c->capture_buffer_size != old->capture_buffer_size || !streq_ptr(c->user, old->user))
+                log_warning("capture.interface, capture.peer_limit, capture.buffer_size, game.profile, game.port and "
+                            "agent.user take effect on restart only.");
+        peer_table_set_timeouts(a->peers, c->capture_peer_timeout, c->capture_confirm_time,
+                                MIN(c->capture_peer_timeout, PEER_UNESTABLISHED_TIMEOUT_DEFAULT));
+
         /* Keep what the running process resolved or cannot change. */
         free(c->state_directory);
         c->state_directory = strdup(old->state_directory);
-        a->config = TAKE_PTR(c);
+        if (!c->state_directory)
+                return log_oom();
+        log_set_max_level(c->log_level);
 
-        /* Sources, notifications and the API follow the new settings. */
-        a->api = api_server_free(a->api);
-        a->log = log_watch_free(a->log);
-        a->a2s = a2s_query_free(a->a2s);
-        a->notifier = notifier_free(a->notifier);
-        a->shutdown = shutdown_free(a->shutdown);
-        r = notifier_new(a->event, a->curl, a->config->discord_webhook, &a->notifier);
-        if (r < 0)
-                log_warning_errno(r, "Discord notifications are off after the reload: %m");
-        r = shutdown_new(a->event, a->config, a->curl, a->notifier, &a->shutdown);
-        if (r < 0)
-                log_error_errno(r, "Shutdown actions are not available after the reload: %m");
-        else
-                shutdown_set_retry_interval(a->shutdown, a->config->watchdog_action_retry, SHUTDOWN_RETRY_MAX);
-        r = agent_start_api(a);
-        if (r < 0)
-                log_error_errno(r, "The connection API is off after the reload: %m");
-        agent_start_sources(a);
-        policy_set_config(a->policy, agent_now(a), &(PolicyConfig) {
-                .startup_grace = a->config->watchdog_startup_grace,
-                .idle_timeout = a->config->watchdog_idle_timeout,
-                .warn_before = a->config->watchdog_warn_before,
-                .max_unknown = a->config->watchdog_max_unknown,
-        });
+        /* Rebuild only what the change touches, new before old, so a failure
+         * keeps the running part; untouched parts keep their state (the API its
+         * nonce cache, the notifier its queue, the watchdog its countdown). */
+        bool notify_changed = !streq_ptr(c->discord_webhook, old->discord_webhook);
+        if (notify_changed) {
+                Notifier *n = NULL;
+                r = notifier_new(a->event, a->curl, c->discord_webhook, &n);
+                if (r < 0)
+                        log_error_errno(r, "Keeping the old Discord webhook: %m");
+                else {
+                        notifier_free(a->notifier);
+                        a->notifier = n;
+                }
+        }
+        if (notify_changed || c->watchdog_action != old->watchdog_action || !streq_ptr(c->watchdog_exec, old->watchdog_exec) ||
+            !streq_ptr(c->watchdog_game_unit, old->watchdog_game_unit) ||
+            c->watchdog_game_stop_timeout != old->watchdog_game_stop_timeout ||
+            c->watchdog_action_retry != old->watchdog_action_retry || !streq_ptr(c->imds_endpoint, old->imds_endpoint) ||
+            !streq_ptr(c->ec2_endpoint, old->ec2_endpoint)) {
+                Shutdown *sd = NULL;
+                r = shutdown_new(a->event, c, a->curl, a->notifier, &sd);
+                if (r < 0)
+                        log_error_errno(r, "Keeping the old shutdown actions: %m");
+                else {
+                        shutdown_set_retry_interval(sd, c->watchdog_action_retry, SHUTDOWN_RETRY_MAX);
+                        shutdown_free(a->shutdown);
+                        a->shutdown = sd;
+                }
+        }
+        bool api_changed = !strv_equal(c->api_listen, old->api_listen) || c->api_key_set != old->api_key_set ||
+                memcmp(c->api_key, old->api_key, sizeof(c->api_key)) != 0 ||
+                c->api_max_connections != old->api_max_connections ||
+                c->api_max_connections_per_ip != old->api_max_connections_per_ip ||
+                c->api_connection_timeout != old->api_connection_timeout;
+        bool log_changed = c->log_source != old->log_source || !streq_ptr(c->log_unit, old->log_unit) ||
+                !streq_ptr(c->log_file, old->log_file) || c->crossplay != old->crossplay;
+        bool a2s_changed = c->a2s_enabled != old->a2s_enabled || c->a2s_interval != old->a2s_interval ||
+                c->a2s_timeout != old->a2s_timeout || c->public_server != old->public_server || c->crossplay != old->crossplay;
+        bool policy_changed = c->watchdog_startup_grace != old->watchdog_startup_grace ||
+                c->watchdog_idle_timeout != old->watchdog_idle_timeout ||
+                c->watchdog_warn_before != old->watchdog_warn_before || c->watchdog_max_unknown != old->watchdog_max_unknown;
+
+        a->config = TAKE_PTR(c);
+        if (api_changed) {
+                /* The listening ports may be the same: the old server must go first. */
+                a->api = api_server_free(a->api);
+                r = agent_start_api(a);
+                if (r < 0)
+                        log_error_errno(r, "The connection API is off after the reload: %m");
+        }
+        if (log_changed)
+                a->log = log_watch_free(a->log);
+        if (a2s_changed)
+                a->a2s = a2s_query_free(a->a2s);
+        if (log_changed || a2s_changed)
+                agent_start_sources(a);
+        if (policy_changed)
+                policy_set_config(a->policy, agent_now(a), &(PolicyConfig) {
+                        .startup_grace = a->config->watchdog_startup_grace,
+                        .idle_timeout = a->config->watchdog_idle_timeout,
+                        .warn_before = a->config->watchdog_warn_before,
+                        .max_unknown = a->config->watchdog_max_unknown,
+                });
         agent_config_free(old);
         a->players = -2;
         agent_players_changed(a);
         agent_arm_deadline(a);
+        agent_update_status(a);
         log_info("Configuration reloaded.");
         return 0;
 }

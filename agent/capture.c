@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "agent/capture.h"
-#include "common/log.h"
 
 /* Enough for Ethernet + VLAN + IPv6 with extension headers + UDP + 64 payload bytes. */
 #define CAPTURE_SNAPLEN 256
@@ -24,6 +23,8 @@ struct Capture {
         void *userdata;
         bool offline;
         bool failed;
+        char *error;
+        capture_failed_t failed_cb;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(pcap_t *, pcap_close);
@@ -35,6 +36,7 @@ Capture *capture_free(Capture *c) {
         if (c->pcap)
                 pcap_close(c->pcap);
         free(c->ifname);
+        free(c->error);
         free(c);
         return NULL;
 }
@@ -170,28 +172,36 @@ static void capture_handler(u_char *user, const struct pcap_pkthdr *h, const u_c
         c->cb(ts, bytes, h->caplen, c->userdata);
 }
 
+/* At most this many pcap_dispatch() rounds per wakeup: the fd is level
+ * triggered, so what is left wakes us again after timers and the API ran. */
+#define CAPTURE_ROUNDS_MAX 16
+
 static int capture_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Capture *c = userdata;
 
-        for (;;) {
+        for (unsigned i = 0; i < CAPTURE_ROUNDS_MAX; i++) {
                 int n = pcap_dispatch(c->pcap, 256, capture_handler, (u_char *) c);
                 if (n == 0)
                         break;
                 if (n < 0) {
-                        /* The interface went away: keep the loop alive, say so once, stop watching. */
-                        log_error("Capture on %s failed: %s", c->ifname, pcap_geterr(c->pcap));
+                        /* The interface went away: stop watching, let the owner decide. */
                         c->failed = true;
+                        free(c->error);
+                        c->error = strdup(pcap_geterr(c->pcap));
                         sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                        if (c->failed_cb)
+                                c->failed_cb(c->userdata);
                         break;
                 }
         }
         return 0;
 }
 
-int capture_attach(Capture *c, sd_event *e, capture_packet_t cb, void *userdata) {
+int capture_attach(Capture *c, sd_event *e, capture_packet_t cb, capture_failed_t failed_cb, void *userdata) {
         int fd;
 
         c->cb = cb;
+        c->failed_cb = failed_cb;
         c->userdata = userdata;
         fd = pcap_get_selectable_fd(c->pcap);
         if (fd < 0)
@@ -223,6 +233,10 @@ const char *capture_linktype_name(const Capture *c) {
 
 bool capture_failed(const Capture *c) {
         return c->failed;
+}
+
+const char *capture_error(const Capture *c) {
+        return c->error;
 }
 
 const char *capture_ifname(const Capture *c) {

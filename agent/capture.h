@@ -12,6 +12,8 @@
 #include "common/macro.h"
 
 typedef void (*capture_packet_t)(usec_t timestamp, const uint8_t *data, size_t caplen, void *userdata);
+/* The live capture broke (the interface went away); capture_error() says why. */
+typedef void (*capture_failed_t)(void *userdata);
 
 typedef struct Capture Capture;
 
@@ -22,7 +24,7 @@ Capture *capture_free(Capture *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Capture *, capture_free);
 
 /* Live: dispatch packets from the event loop. */
-int capture_attach(Capture *c, sd_event *e, capture_packet_t cb, void *userdata);
+int capture_attach(Capture *c, sd_event *e, capture_packet_t cb, capture_failed_t failed_cb, void *userdata);
 /* Offline: read the whole file; returns 0 at the end, -EBADMSG when the file is cut or corrupt
  * (packets before the damage have been delivered; *ret_error says what happened). */
 int capture_run_offline(Capture *c, capture_packet_t cb, void *userdata, char **ret_error);
@@ -32,6 +34,7 @@ const char *capture_linktype_name(const Capture *c);
 const char *capture_ifname(const Capture *c);
 /* The live capture broke (the interface went away): its count means nothing now. */
 bool capture_failed(const Capture *c);
+const char *capture_error(const Capture *c);
 /* Packets the kernel dropped (live only). */
 int capture_dropped(Capture *c, uint64_t *ret);
 

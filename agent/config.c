@@ -4,9 +4,13 @@
  * the help line that --help-config, the man page and the shipped agent.yaml
  * repeat. The loader (common/conf.c) does the rest.
  */
+#include <pwd.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "agent/api-router.h"
 #include "agent/config.h"
+#include "agent/profile.h"
 #include "common/log.h"
 #include "common/parse.h"
 
@@ -30,14 +34,53 @@ static int parse_api_key(const ConfKey *key, const char *value, void *field, cha
         return 0;
 }
 
+/* Checks of values beyond their type: field is NULL, the loader stores the value. */
+static int check_listen(const ConfKey *key, const char *value, void *field, char **ret_message) {
+        struct sockaddr_storage sa;
+        socklen_t len;
+
+        if (api_listen_parse(value, &sa, &len) < 0) {
+                if (asprintf(ret_message, "\"%s\" is not a numeric address and port such as 0.0.0.0:8456 or [::]:8456",
+                             value) < 0)
+                        *ret_message = NULL;
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int check_user(const ConfKey *key, const char *value, void *field, char **ret_message) {
+        if (value[0] && !getpwnam(value)) {
+                if (asprintf(ret_message, "no user \"%s\" on this system", value) < 0)
+                        *ret_message = NULL;
+                return -ESRCH;
+        }
+        return 0;
+}
+
+/* A built-in name is checked here, at the key's position; a profile file is
+ * loaded by agent_config_load(), which reports its errors at their own. */
+static int check_profile(const ConfKey *key, const char *value, void *field, char **ret_message) {
+        const char *const *names = game_profile_builtin_names();
+
+        if (strchr(value, '/'))
+                return 0;
+        for (size_t i = 0; names[i]; i++)
+                if (streq(names[i], value))
+                        return 0;
+        if (asprintf(ret_message, "unknown game profile \"%s\" (built in: valheim, enshrouded; or a file path)", value) < 0)
+                *ret_message = NULL;
+        return -EINVAL;
+}
+
 #define KEY(name, type, field, min, max, def, help) \
         { name, type, offsetof(AgentConfig, field), min, max, def, help }
 #define ENUM(name, field, def, choices, help) \
         { name, CONF_ENUM, offsetof(AgentConfig, field), 0, 0, def, help, choices }
 
 const ConfKey agent_config_table[] = {
-        KEY("game.profile", CONF_STRING, game_profile, 1, 256, "valheim",
-            "Game profile: a built-in name (valheim, enshrouded) or the path of a profile YAML file."),
+        { "game.profile", CONF_STRING, offsetof(AgentConfig, game_profile), 1, 256, "valheim",
+          "Game profile: a built-in name (valheim, enshrouded) or the path of a profile YAML file.", NULL,
+          check_profile },
         KEY("game.port", CONF_UINT, game_port, 0, 65535, "0",
             "The game's UDP port; 0 takes the profile's (Valheim: 2456)."),
         KEY("game.crossplay", CONF_BOOL, crossplay, 0, 0, "false",
@@ -74,8 +117,9 @@ const ConfKey agent_config_table[] = {
         KEY("a2s.timeout", CONF_DURATION, a2s_timeout, 100 * USEC_PER_MSEC, USEC_PER_MINUTE, "3s",
             "No answer within this time makes the A2S count unknown."),
 
-        KEY("api.listen", CONF_STRV, api_listen, 0, 0, "0.0.0.0:8456 [::]:8456",
-            "Addresses of the connection API, e.g. [\"0.0.0.0:8456\", \"[::]:8456\"]; an empty list turns it off."),
+        { "api.listen", CONF_STRV, offsetof(AgentConfig, api_listen), 0, 0, "0.0.0.0:8456 [::]:8456",
+          "Addresses of the connection API, e.g. [\"0.0.0.0:8456\", \"[::]:8456\"]; an empty list turns it off.", NULL,
+          check_listen },
         { "api.key", CONF_CUSTOM, offsetof(AgentConfig, api_key), 0, 0, NULL,
           "32-byte key shared with the Lambda, as 64 hex digits; without it the authenticated endpoints answer 503.",
           NULL, parse_api_key },
@@ -117,8 +161,8 @@ const ConfKey agent_config_table[] = {
         KEY("aws.ec2_endpoint", CONF_STRING, ec2_endpoint, 0, 256, "",
             "EC2 endpoint for watchdog.action ec2-stop; empty: the region's."),
 
-        KEY("agent.user", CONF_STRING, user, 0, 64, "",
-            "Started as root, drop to this user keeping only CAP_NET_RAW; empty: stay as started."),
+        { "agent.user", CONF_STRING, offsetof(AgentConfig, user), 0, 64, "",
+          "Started as root, drop to this user keeping only CAP_NET_RAW; empty: stay as started.", NULL, check_user },
         KEY("agent.state_directory", CONF_STRING, state_directory, 1, 4096, "/var/lib/sigrun",
             "Where state that must survive a restart (the inhibit) is kept; $STATE_DIRECTORY overrides."),
         ENUM("agent.log_level", log_level, "info", log_levels,
@@ -164,6 +208,12 @@ int agent_config_load(const char *path, bool missing_ok, AgentConfig **ret, Conf
                         if (r < 0)
                                 return r;
                 }
+        }
+        if (strchr(c->game_profile, '/')) {
+                _cleanup_(game_profile_freep) GameProfile *p = NULL;
+                r = game_profile_load(c->game_profile, &p, errors);
+                if (r < 0)
+                        return -EINVAL;
         }
         if (c->watchdog_action == WATCHDOG_ACTION_EXEC && (!c->watchdog_exec || !c->watchdog_exec[0])) {
                 conf_error_add(errors, path, 0, 0, "watchdog.exec", "watchdog.action is exec but no command is set");

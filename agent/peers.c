@@ -414,6 +414,16 @@ usec_t peer_table_next_deadline(const PeerTable *t) {
                    list_head_deadline(t, &t->unestablished, t->config.unestablished_timeout));
 }
 
+void peer_table_set_timeouts(PeerTable *t, usec_t silence_timeout, usec_t confirm_time, usec_t unestablished_timeout) {
+        /* Deadlines are computed from these on demand, so the new values apply to every peer now. */
+        if (silence_timeout > 0)
+                t->config.silence_timeout = silence_timeout;
+        if (confirm_time > 0)
+                t->config.confirm_time = confirm_time;
+        if (unestablished_timeout > 0)
+                t->config.unestablished_timeout = unestablished_timeout;
+}
+
 unsigned peer_table_players(const PeerTable *t) {
         return t->players.n;
 }

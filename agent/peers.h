@@ -70,6 +70,8 @@ void peer_table_observe(PeerTable *t, usec_t now, const PacketAddr *peer, bool f
 void peer_table_expire(PeerTable *t, usec_t now);
 
 usec_t peer_table_next_deadline(const PeerTable *t);   /* earliest pending timeout; USEC_INFINITY if none */
+/* New timeouts (SIGHUP); 0 keeps a value. The cap is fixed at creation. */
+void peer_table_set_timeouts(PeerTable *t, usec_t silence_timeout, usec_t confirm_time, usec_t unestablished_timeout);
 unsigned peer_table_players(const PeerTable *t);
 size_t peer_table_size(const PeerTable *t);
 uint64_t peer_table_peers_seen(const PeerTable *t);    /* distinct peers ever admitted */

@@ -69,15 +69,17 @@ int game_profile_load(const char *name, GameProfile **ret, ConfErrors *errors) {
                         if (streq(builtin_profiles[i].name, name))
                                 b = &builtin_profiles[i];
                 if (!b) {
-                        conf_error_add(errors, "game.profile", 0, 0, NULL,
-                                       "unknown game profile \"%s\" (built in: valheim, enshrouded; or a file path)", name);
+                        conf_error_add(errors, name, 0, 0, NULL,
+                                       "unknown game profile (built in: valheim, enshrouded; or a file path)");
                         return -ENOENT;
                 }
                 r = conf_load_string(profile_table, ELEMENTSOF(profile_table), p, name, b->text, strlen(b->text),
                                      errors);
         }
-        if (r < 0)
+        /* Syntax and type errors still let the checks below add theirs: report them all. */
+        if (r < 0 && r != -EINVAL)
                 return r;
+        bool failed = r < 0;
 
         if (!p->name)
                 conf_error_add(errors, filename, 0, 0, "name", "missing");
@@ -95,7 +97,7 @@ int game_profile_load(const char *name, GameProfile **ret, ConfErrors *errors) {
                 }
                 p->ports[p->n_ports++] = (uint16_t) port;
         }
-        if (!p->name || p->n_ports == 0 || (p->port_list && p->n_ports != strv_length(p->port_list)))
+        if (failed || !p->name || p->n_ports == 0 || (p->port_list && p->n_ports != strv_length(p->port_list)))
                 return -EINVAL;
         *ret = TAKE_PTR(p);
         return 0;

@@ -69,7 +69,10 @@ int conf_error_add(ConfErrors *errors, const char *file, unsigned line, unsigned
 void conf_errors_print(const ConfErrors *errors, FILE *f) {
         for (size_t i = 0; i < errors->n; i++) {
                 const ConfError *e = &errors->items[i];
-                fprintf(f, "%s:%u:%u: ", e->file, e->line, e->column);
+                if (e->line > 0)
+                        fprintf(f, "%s:%u:%u: ", e->file, e->line, e->column);
+                else
+                        fprintf(f, "%s: ", e->file);
                 if (e->key)
                         fprintf(f, "%s: ", e->key);
                 fprintf(f, "%s\n", e->message ? e->message : "(out of memory)");
@@ -133,6 +136,13 @@ static int conf_parse_scalar(const ConfKey *key, const char *value, void *obj, c
         int r;
 
         *ret_message = NULL;
+        /* On a key that is not CONF_CUSTOM, parse() is an extra check of the
+         * value (e.g. "is this a listen address?"), with field NULL. */
+        if (key->type != CONF_CUSTOM && key->parse) {
+                r = key->parse(key, value, NULL, ret_message);
+                if (r < 0)
+                        return r;
+        }
         switch (key->type) {
         case CONF_STRING: {
                 size_t max = key->max ? key->max : CONF_STRING_MAX_DEFAULT;
@@ -290,6 +300,14 @@ static int walk_value(Walk *w, yaml_document_t *doc, const ConfKey *key, yaml_no
         if (key->type == CONF_STRV) {
                 _cleanup_strv_free_ char **l = NULL;
                 if (node->type == YAML_SCALAR_NODE) {
+                        if (key->parse) {
+                                _cleanup_free_ char *m = NULL;
+                                r = key->parse(key, (const char *) node->data.scalar.value, NULL, &m);
+                                if (r == -ENOMEM)
+                                        return r;
+                                if (r < 0)
+                                        return walk_error(w, node, key->name, "%s", m ? m : "invalid value");
+                        }
                         r = strv_push(&l, (const char *) node->data.scalar.value);
                         if (r < 0)
                                 return r;
@@ -300,6 +318,14 @@ static int walk_value(Walk *w, yaml_document_t *doc, const ConfKey *key, yaml_no
                                 if (!item || item->type != YAML_SCALAR_NODE)
                                         return walk_error(w, item ? item : node, key->name,
                                                           "list items must be plain values");
+                                if (key->parse) {
+                                        _cleanup_free_ char *m = NULL;
+                                        r = key->parse(key, (const char *) item->data.scalar.value, NULL, &m);
+                                        if (r == -ENOMEM)
+                                                return r;
+                                        if (r < 0)
+                                                return walk_error(w, item, key->name, "%s", m ? m : "invalid value");
+                                }
                                 r = strv_push(&l, (const char *) item->data.scalar.value);
                                 if (r < 0)
                                         return r;
@@ -339,6 +365,22 @@ static int walk_mapping(Walk *w, yaml_document_t *doc, yaml_node_t *mapping, con
                         if (r < 0)
                                 return r;
                         continue;
+                }
+                {
+                        bool dup = false;
+                        for (yaml_node_pair_t *q = mapping->data.mapping.pairs.start; q < p && !dup; q++) {
+                                yaml_node_t *qk = yaml_document_get_node(doc, q->key);
+                                dup = qk && qk->type == YAML_SCALAR_NODE &&
+                                      streq((const char *) qk->data.scalar.value, (const char *) k->data.scalar.value);
+                        }
+                        if (dup) {
+                                snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "",
+                                         (const char *) k->data.scalar.value);
+                                r = walk_error(w, k, name, "duplicate key");
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
                 }
                 if ((size_t) snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "",
                                       (const char *) k->data.scalar.value) >= sizeof(name)) {

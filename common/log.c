@@ -123,22 +123,25 @@ static int log_dispatch(int level, int error, const char *file, int line, const 
 
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *format, ...) {
+        int saved_errno = errno, r;
         va_list ap;
-        int r;
 
+        /* Logging never changes the caller's errno. */
         va_start(ap, format);
         r = log_dispatch(level, error, file, line, func, NULL, format, ap);
         va_end(ap);
+        errno = saved_errno;
         return r;
 }
 
 int log_struct_internal(int level, int error, const char *file, int line, const char *func,
                         const char *const *fields, const char *format, ...) {
+        int saved_errno = errno, r;
         va_list ap;
-        int r;
 
         va_start(ap, format);
         r = log_dispatch(level, error, file, line, func, fields, format, ap);
         va_end(ap);
+        errno = saved_errno;
         return r;
 }

@@ -57,6 +57,12 @@ static inline void freep(void *p) {
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+/* free() that returns NULL, for "p = mfree(p);" */
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
 static inline void closep(int *fd) {
         if (*fd >= 0) {
                 int saved = errno;
@@ -80,6 +86,14 @@ static inline void strv_free(char **l) {
         free(l);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+
+static inline bool strv_equal(char *const *a, char *const *b) {
+        size_t i = 0;
+        for (; a && b && a[i] && b[i]; i++)
+                if (__builtin_strcmp(a[i], b[i]) != 0)
+                        return false;
+        return (!a || !a[i]) && (!b || !b[i]);
+}
 
 static inline size_t strv_length(char *const *l) {
         size_t n = 0;

@@ -138,7 +138,7 @@ static void test_all_errors_reported(void **state) {
                             "agent.yaml:8:17: watchdog.idle_timeout: expected a duration such as 30s, 10min or 2h, got \"10 parsecs\"\n"
                             "agent.yaml:9:11: watchdog.action: \"reboot\" is not one of: poweroff, ec2-stop, exec, none\n"
                             "agent.yaml:10:6: api: expected a mapping of settings, got a value\n"
-                            "agent.yaml:12:3: game.port: duplicate key\n");
+                            "agent.yaml:11:1: game: duplicate key\n");
         /* bad values leave the defaults in place */
         assert_int_equal(s.port, 2456);
         assert_string_equal(s.name, "Dedicated");
