@@ -28,7 +28,7 @@ DEPS+=(python3-dbusmock python3-botocore)
 # lambda: Discord signatures in tests
 DEPS+=(python3-nacl busybox-static zip)
 # cloudformation: template checks against the resource specification (npm)
-DEPS+=(python3-yaml shellcheck nodejs npm)
+DEPS+=(python3-yaml shellcheck)   # node and npm: tests/cloudformation/install.sh
 
 # Only for `deb-check` and `fuzz`.
 DEPS_PACKAGING=(debhelper dh-autoreconf lintian dpkg-dev)
