@@ -8,20 +8,18 @@ the test; `delay` makes every answer slow (to test timeouts).
 """
 import hashlib
 import hmac
-import http.server
 import json
 import threading
 import time
 
-from fakeserver import FakeHTTPServer
+from fakeserver import FakeHandler, FakeService
 
 
-class FakeAgent:
+class FakeAgent(FakeService):
     def __init__(self, key, host="127.0.0.1", port=0, players=(), ready=True, uptime=3720,
                  watchdog="active", stop_at=None, shutdown_status=None):
+        super().__init__(host, port)
         self.key = bytes.fromhex(key) if isinstance(key, str) else key
-        self.host = host
-        self.port = port
         self.players = list(players)     # names; None for a player without a name
         self.ready = ready
         self.uptime = uptime
@@ -34,78 +32,45 @@ class FakeAgent:
         self.shutdowns = []              # force flags of accepted shutdowns
         self._nonces = {}
         self._lock = threading.Lock()
-        self._server = None
 
-    def start(self):
-        fake = self
+    class Handler(FakeHandler):
+        def _send(self, status, obj):
+            if self.fake.delay:
+                time.sleep(self.fake.delay)
+            self.reply_json(status, obj)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16  # one write per answer: no Nagle/delayed-ACK stalls
-
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status, obj):
-                if fake.delay:
-                    time.sleep(fake.delay)
-                data = json.dumps(obj).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def _body(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                return self.rfile.read(n) if n else b""
-
-            def do_GET(self):
-                body = self._body()
-                if self.path == "/v1/status":
-                    fake._log("GET", self.path, False)
-                    return self._send(200, fake.status())
-                if self.path == "/v1/players":
-                    if not fake._auth(self, body):
-                        return self._send(401, {"error": "authentication failed"})
-                    return self._send(200, fake.players_body())
-                self._send(404, {"error": "not found"})
-
-            def do_POST(self):
-                body = self._body()
-                if self.path not in ("/v1/shutdown", "/v1/inhibit"):
-                    return self._send(404, {"error": "not found"})
+        def do_GET(self):
+            fake, body = self.fake, self.body()
+            if self.path == "/v1/status":
+                fake._log("GET", self.path, False)
+                return self._send(200, fake.status())
+            if self.path == "/v1/players":
                 if not fake._auth(self, body):
                     return self._send(401, {"error": "authentication failed"})
-                try:
-                    req = json.loads(body)
-                except ValueError:
-                    return self._send(400, {"error": "malformed JSON"})
-                if self.path == "/v1/inhibit":
-                    return self._send(200, {"inhibited_until": 0})
-                if fake.shutdown_status:
-                    return self._send(fake.shutdown_status, {"error": "watchdog not available"})
-                force = req.get("force") is True
-                named = [p or "unknown player" for p in fake.players]
-                if named and not force:
-                    return self._send(409, {"error": f"{len(named)} player{'s' if len(named) != 1 else ''} "
-                                                     f"connected: {', '.join(named)}"})
-                fake.shutdowns.append(force)
-                self._send(202, {"status": "stopping"})
+                return self._send(200, fake.players_body())
+            self._send(404, {"error": "not found"})
 
-        self._server = FakeHTTPServer((self.host, self.port), Handler)
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        def do_POST(self):
+            fake, body = self.fake, self.body()
+            if self.path not in ("/v1/shutdown", "/v1/inhibit"):
+                return self._send(404, {"error": "not found"})
+            if not fake._auth(self, body):
+                return self._send(401, {"error": "authentication failed"})
+            try:
+                req = json.loads(body)
+            except ValueError:
+                return self._send(400, {"error": "malformed JSON"})
+            if self.path == "/v1/inhibit":
+                return self._send(200, {"inhibited_until": 0})
+            if fake.shutdown_status:
+                return self._send(fake.shutdown_status, {"error": "watchdog not available"})
+            force = req.get("force") is True
+            named = [p or "unknown player" for p in fake.players]
+            if named and not force:
+                return self._send(409, {"error": f"{len(named)} player{'s' if len(named) != 1 else ''} "
+                                                 f"connected: {', '.join(named)}"})
+            fake.shutdowns.append(force)
+            self._send(202, {"status": "stopping"})
 
     def status(self):
         """The shape sigrun-agent's GET /v1/status has (agent/agent.c)."""

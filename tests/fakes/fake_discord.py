@@ -7,112 +7,85 @@ types, required options before optional ones, at most 25 options. Answers
 429 with retry_after on demand (rate_limit(n, seconds)) and records when each
 request came, so a test can check that the wait was respected.
 """
-import http.server
 import itertools
 import json
 import re
 import threading
 import time
 
-from fakeserver import FakeHTTPServer
+from fakeserver import FakeHandler, FakeService
 
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 OPTION_TYPES = set(range(1, 12))
 
 
-class FakeDiscord:
+class FakeDiscord(FakeService):
     def __init__(self, token="bot-token", application_id="400000000000000004", host="127.0.0.1"):
+        super().__init__(host)
         self.token = token
         self.application_id = application_id
-        self.host = host
         self.global_commands = []
         self.guild_commands = {}
         self.requests = []        # (time, method, path, status)
         self._limited = []        # retry_after values for the next requests
         self._ids = itertools.count(900000000000000001)
         self._lock = threading.RLock()
-        self._server = None
 
     @property
     def base(self):
-        return f"http://{self.host}:{self._server.server_address[1]}/api/v10"
+        return f"{self.origin}/api/v10"
 
     def rate_limit(self, times=1, retry_after=0.3):
         self._limited.extend([retry_after] * times)
 
-    def start(self):
-        fake = self
+    class Handler(FakeHandler):
+        def _send(self, status, obj=None, headers=()):
+            if obj is None:
+                self.reply(status, headers=headers)
+            else:
+                self.reply_json(status, obj, headers)
+            with self.fake._lock:
+                self.fake.requests.append((time.monotonic(), self.command, self.path, status))
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16
+        def _handle(self):
+            fake, body = self.fake, self.body()
+            if self.headers.get("Authorization") != f"Bot {fake.token}":
+                return self._send(401, {"message": "401: Unauthorized", "code": 0})
+            if fake._limited:
+                ra = fake._limited.pop(0)
+                return self._send(429, {"message": "You are being rate limited.", "retry_after": ra,
+                                        "global": False},
+                                  [("Retry-After", str(max(1, int(ra)))), ("X-RateLimit-Scope", "user")])
+            m = re.fullmatch(r"/api/v10/applications/(\d+)(?:/guilds/(\d+))?/commands(?:/(\d+))?", self.path)
+            if not m or m.group(1) != fake.application_id:
+                return self._send(404, {"message": "Unknown Application", "code": 10002})
+            guild, cid = m.group(2), m.group(3)
+            with fake._lock:
+                store = fake.guild_commands.setdefault(guild, []) if guild else fake.global_commands
+                if self.command == "GET" and not cid:
+                    return self._send(200, store)
+                if self.command == "PUT" and not cid:
+                    try:
+                        cmds = json.loads(body)
+                        problems = validate(cmds)
+                    except ValueError:
+                        problems = ["body is not JSON"]
+                    if problems:
+                        return self._send(400, {"message": "Invalid Form Body", "code": 50035,
+                                                "errors": problems})
+                    new = [dict(c, id=str(next(fake._ids)), application_id=fake.application_id,
+                                version="1") for c in cmds]
+                    store[:] = new
+                    return self._send(200, new)
+                if self.command == "DELETE" and cid:
+                    for c in store:
+                        if c["id"] == cid:
+                            store.remove(c)
+                            return self._send(204)
+                    return self._send(404, {"message": "Unknown application command", "code": 10063})
+            return self._send(405, {"message": "405: Method Not Allowed", "code": 0})
 
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status, obj=None, headers=()):
-                data = b"" if obj is None else json.dumps(obj).encode()
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                if obj is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                with fake._lock:
-                    fake.requests.append((time.monotonic(), self.command, self.path, status))
-
-            def _handle(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(n) if n else b""
-                if self.headers.get("Authorization") != f"Bot {fake.token}":
-                    return self._send(401, {"message": "401: Unauthorized", "code": 0})
-                if fake._limited:
-                    ra = fake._limited.pop(0)
-                    return self._send(429, {"message": "You are being rate limited.", "retry_after": ra,
-                                            "global": False},
-                                      [("Retry-After", str(max(1, int(ra)))), ("X-RateLimit-Scope", "user")])
-                m = re.fullmatch(r"/api/v10/applications/(\d+)(?:/guilds/(\d+))?/commands(?:/(\d+))?", self.path)
-                if not m or m.group(1) != fake.application_id:
-                    return self._send(404, {"message": "Unknown Application", "code": 10002})
-                guild, cid = m.group(2), m.group(3)
-                with fake._lock:
-                    store = fake.guild_commands.setdefault(guild, []) if guild else fake.global_commands
-                    if self.command == "GET" and not cid:
-                        return self._send(200, store)
-                    if self.command == "PUT" and not cid:
-                        try:
-                            cmds = json.loads(body)
-                            problems = validate(cmds)
-                        except ValueError:
-                            problems = ["body is not JSON"]
-                        if problems:
-                            return self._send(400, {"message": "Invalid Form Body", "code": 50035,
-                                                    "errors": problems})
-                        new = [dict(c, id=str(next(fake._ids)), application_id=fake.application_id,
-                                    version="1") for c in cmds]
-                        store[:] = new
-                        return self._send(200, new)
-                    if self.command == "DELETE" and cid:
-                        for c in store:
-                            if c["id"] == cid:
-                                store.remove(c)
-                                return self._send(204)
-                        return self._send(404, {"message": "Unknown application command", "code": 10063})
-                return self._send(405, {"message": "405: Method Not Allowed", "code": 0})
-
-            do_GET = do_PUT = do_DELETE = do_POST = _handle
-
-        self._server = FakeHTTPServer((self.host, 0), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        do_GET = do_PUT = do_DELETE = do_POST = _handle
 
 
 def validate(cmds):

@@ -17,7 +17,6 @@ Runs in a thread of the test process:
     ec2 = FakeEC2(region="eu-north-1"); ec2.start(); ...; ec2.stop()
 """
 import datetime
-import http.server
 import threading
 import time
 import urllib.parse
@@ -27,7 +26,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from fakeserver import FakeHTTPServer
+from fakeserver import FakeHandler, FakeService
 
 NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48,
@@ -47,12 +46,12 @@ class Instance:
         self.launch_time = launch_time
 
 
-class FakeEC2:
+class FakeEC2(FakeService):
     def __init__(self, region="eu-north-1", access_key=ACCESS_KEY, secret_key=SECRET_KEY,
                  token=SESSION_TOKEN, host="127.0.0.1"):
+        super().__init__(host)
         self.region = region
         self.credentials = {access_key: (secret_key, token)}
-        self.host = host
         self.instances = {}
         self.calls = []          # (action, params) of every authenticated call
         self.auth_failures = []  # reasons for refused signatures
@@ -60,7 +59,6 @@ class FakeEC2:
         self.delay = 0.0
         self.auto_running_after = None  # seconds pending -> running, None = never
         self._lock = threading.Lock()
-        self._server = None
 
     # ---- test control ----
     def add_instance(self, instance_id, state="stopped", ip=None, tags=None, world=None,
@@ -80,48 +78,17 @@ class FakeEC2:
 
     @property
     def endpoint(self):
-        return f"http://{self.host}:{self._server.server_address[1]}/"
+        return f"{self.origin}/"
 
-    def start(self):
-        fake = self
+    class Handler(FakeHandler):
+        def do_POST(self):
+            status, xml = self.fake._handle(self, self.body())
+            if self.fake.delay:
+                time.sleep(self.fake.delay)
+            self.reply(status, xml.encode(), content_type="text/xml;charset=UTF-8")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16  # one write per answer: no Nagle/delayed-ACK stalls
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(n)
-                status, xml = fake._handle(self, body)
-                if fake.delay:
-                    time.sleep(fake.delay)
-                data = xml.encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "text/xml;charset=UTF-8")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def do_GET(self):
-                self.send_response(400)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self._server = FakeHTTPServer((self.host, 0), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        def do_GET(self):
+            self.reply(400)
 
     # ---- request handling ----
     def _verify(self, handler, body):

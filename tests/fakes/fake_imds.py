@@ -13,18 +13,19 @@ Runs in a thread of the test process:
     imds = FakeIMDS(instance_id="i-0abc", region="eu-north-1"); imds.start()
     ... imds.endpoint ... imds.requests ... imds.stop()
 """
-import http.server
 import json
 import secrets
 import threading
 
 import fake_ec2
+from fakeserver import FakeHandler, FakeService
 
 
-class FakeIMDS:
+class FakeIMDS(FakeService):
     def __init__(self, instance_id="i-0123456789abcdef0", region="eu-north-1", public_ipv4="203.0.113.7",
                  role="sigrun-world", access_key=fake_ec2.ACCESS_KEY, secret_key=fake_ec2.SECRET_KEY,
                  token=fake_ec2.SESSION_TOKEN, host="127.0.0.1"):
+        super().__init__(host)
         self.instance_id = instance_id
         self.region = region
         self.public_ipv4 = public_ipv4
@@ -32,16 +33,14 @@ class FakeIMDS:
         self.access_key = access_key
         self.secret_key = secret_key
         self.session_token = token
-        self.host = host
         self.tokens = set()
         self.requests = []       # (method, path, status) of every request
         self.fail_status = None  # answer every request with this status while set
         self._lock = threading.Lock()
-        self._server = None
 
     @property
     def endpoint(self):
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return self.origin
 
     def paths(self, method=None):
         return [p for m, p, _ in self.requests if method is None or m == method]
@@ -92,40 +91,13 @@ class FakeIMDS:
             return 404, "Not Found"
         return 200, body
 
-    def start(self):
-        fake = self
+    class Handler(FakeHandler):
+        def _serve(self):
+            fake = self.fake
+            self.body()  # read and dropped: the next request on the connection starts after it
+            with fake._lock:
+                status, body = fake._answer(self.command, self.path, self.headers)
+                fake.requests.append((self.command, self.path, status))
+            self.reply(status, body.encode(), content_type="text/plain")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _serve(self):
-                n = int(self.headers.get("Content-Length", "0") or 0)
-                if n:
-                    self.rfile.read(n)
-                with fake._lock:
-                    status, body = fake._answer(self.command, self.path, self.headers)
-                    fake.requests.append((self.command, self.path, status))
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = _serve
-            do_PUT = _serve
-            do_POST = _serve
-
-        self._server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        do_GET = do_PUT = do_POST = _serve

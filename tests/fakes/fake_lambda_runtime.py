@@ -6,94 +6,68 @@ Lambda-Runtime-Deadline-Ms, as Lambda does. Responses, invocation errors and
 init errors are collected; invoke() queues an event and waits for its result.
 Runs in a thread of the test process.
 """
-import http.server
 import itertools
 import json
 import queue
 import threading
 import time
 
-from fakeserver import FakeHTTPServer
+from fakeserver import FakeHandler, FakeService
 
 
-class FakeLambdaRuntime:
+class FakeLambdaRuntime(FakeService):
     def __init__(self, host="127.0.0.1"):
-        self.host = host
+        super().__init__(host)
         self.events = queue.Queue()
         self.results = {}           # request id -> ("response"|"error", status, body bytes, headers)
         self.init_errors = []       # (headers, body)
         self.next_calls = 0
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
-        self._server = None
 
     @property
     def address(self):
-        return f"{self.host}:{self._server.server_address[1]}"
+        return f"{self.host}:{self.port}"
 
-    def start(self):
-        fake = self
+    class Handler(FakeHandler):
+        def _reply(self, status, body, headers=()):
+            self.reply(status, body, headers, "application/json")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16  # one write per answer: no Nagle/delayed-ACK stalls
+        def do_GET(self):
+            fake = self.fake
+            if self.path != "/2018-06-01/runtime/invocation/next":
+                return self._reply(404, b'{"errorMessage":"not found"}')
+            with fake._cond:
+                fake.next_calls += 1
+                fake._cond.notify_all()
+            item = fake.events.get()
+            if item is None:
+                return self._reply(500, b"{}")
+            rid, body, deadline_ms = item
+            self._reply(200, body, [("Lambda-Runtime-Aws-Request-Id", rid),
+                                    ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
+                                    ("Lambda-Runtime-Invoked-Function-Arn",
+                                     "arn:aws:lambda:eu-north-1:123456789012:function:sigrun")])
 
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status, body=b"{}", headers=()):
-                try:
-                    self.send_response(status)
-                    for k, v in headers:
-                        self.send_header(k, v)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def do_GET(self):
-                if self.path != "/2018-06-01/runtime/invocation/next":
-                    return self._reply(404, b'{"errorMessage":"not found"}')
-                with fake._cond:
-                    fake.next_calls += 1
-                    fake._cond.notify_all()
-                item = fake.events.get()
-                if item is None:
-                    return self._reply(500, b"{}")
-                rid, body, deadline_ms = item
-                self._reply(200, body, [("Lambda-Runtime-Aws-Request-Id", rid),
-                                        ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
-                                        ("Lambda-Runtime-Invoked-Function-Arn",
-                                         "arn:aws:lambda:eu-north-1:123456789012:function:sigrun")])
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(n)
-                parts = self.path.split("/")
-                with fake._cond:
-                    if self.path == "/2018-06-01/runtime/init/error":
-                        fake.init_errors.append((dict(self.headers), body))
-                    elif len(parts) == 6 and parts[3] == "invocation" and parts[5] in ("response", "error"):
-                        fake.results[parts[4]] = (parts[5], body, dict(self.headers))
-                    else:
-                        self._reply(404, b"{}")
-                        return
-                    fake._cond.notify_all()
-                self._reply(202, b'{"status":"OK"}')
-
-        self._server = FakeHTTPServer((self.host, 0), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
+        def do_POST(self):
+            fake, body = self.fake, self.body()
+            parts = self.path.split("/")
+            with fake._cond:
+                if self.path == "/2018-06-01/runtime/init/error":
+                    fake.init_errors.append((dict(self.headers), body))
+                elif len(parts) == 6 and parts[3] == "invocation" and parts[5] in ("response", "error"):
+                    fake.results[parts[4]] = (parts[5], body, dict(self.headers))
+                else:
+                    self._reply(404, b"{}")
+                    return
+                fake._cond.notify_all()
+            self._reply(202, b'{"status":"OK"}')
 
     def stop(self):
         if self._server:
-            for _ in range(4):
+            for _ in range(4):  # wake the handlers blocked in GET .../next
                 self.events.put(None)
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        super().stop()
 
     def queue_event(self, event, deadline_in=3.0):
         rid = f"{next(self._ids):08d}-8b6c-4d35-9b68-7c3a1c2f0a11"
@@ -102,13 +76,9 @@ class FakeLambdaRuntime:
         return rid
 
     def wait_result(self, rid, timeout=10.0):
-        end = time.monotonic() + timeout
         with self._cond:
-            while rid not in self.results:
-                left = end - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"no result for invocation {rid}")
-                self._cond.wait(left)
+            if not self._cond.wait_for(lambda: rid in self.results, timeout):
+                raise TimeoutError(f"no result for invocation {rid}")
             return self.results[rid]
 
     def invoke(self, event, timeout=10.0, deadline_in=3.0):
@@ -117,11 +87,7 @@ class FakeLambdaRuntime:
         return kind, json.loads(body)
 
     def wait_init_error(self, timeout=10.0):
-        end = time.monotonic() + timeout
         with self._cond:
-            while not self.init_errors:
-                left = end - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("no init error")
-                self._cond.wait(left)
+            if not self._cond.wait_for(lambda: self.init_errors, timeout):
+                raise TimeoutError("no init error")
             return self.init_errors[0]

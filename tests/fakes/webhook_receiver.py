@@ -10,25 +10,25 @@ Runs in a thread of the test process:
     hook.wait_for(lambda posts: ..., timeout)
     hook.posts                     # [(monotonic time, status answered, json body)]
 """
-import http.server
 import json
 import threading
 import time
 
+from fakeserver import FakeHandler, FakeService
 
-class WebhookReceiver:
+
+class WebhookReceiver(FakeService):
     def __init__(self, host="127.0.0.1", path="/hook"):
-        self.host = host
+        super().__init__(host)
         self.path = path
         self.posts = []        # every request: (time.monotonic(), status, parsed body or None)
         self._limits = []      # pending 429s: (retry_after, in_body)
         self._failures = []    # pending other failures: status
         self._cond = threading.Condition()
-        self._server = None
 
     @property
     def url(self):
-        return f"http://{self.host}:{self._server.server_address[1]}{self.path}"
+        return f"{self.origin}{self.path}"
 
     def rate_limit_next(self, count=1, retry_after=1.0, in_body=True):
         """The next count posts get a 429; retry_after in the JSON body (and
@@ -49,65 +49,33 @@ class WebhookReceiver:
         return [e.get("title") for b in self.accepted() for e in (b or {}).get("embeds", [])]
 
     def wait_for(self, predicate, timeout=10.0):
-        deadline = time.monotonic() + timeout
         with self._cond:
-            while not predicate(self.posts):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"webhook condition not met; posts={self.posts}")
-                self._cond.wait(left)
+            if not self._cond.wait_for(lambda: predicate(self.posts), timeout):
+                raise AssertionError(f"webhook condition not met; posts={self.posts}")
 
-    def start(self):
-        hook = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0") or 0)
-                raw = self.rfile.read(n)
-                if self.path.split("?")[0] != hook.path:
-                    return self._reply(404, b'{"message": "Unknown Webhook", "code": 10015}')
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = None
-                with hook._cond:
-                    if body is None or self.headers.get("Content-Type", "").split(";")[0] != "application/json":
-                        status, reply, headers = 400, b'{"message": "Cannot send an empty message", "code": 50006}', []
-                    elif hook._limits:
-                        retry_after, in_body = hook._limits.pop(0)
-                        status = 429
-                        reply = json.dumps({"message": "You are being rate limited.", "global": False,
-                                            **({"retry_after": retry_after} if in_body else {})}).encode()
-                        headers = [("Retry-After", str(int(-(-retry_after // 1)))),
-                                   ("Content-Type", "application/json")]
-                    elif hook._failures:
-                        status, reply, headers = hook._failures.pop(0), b"", []
-                    else:
-                        status, reply, headers = 204, b"", []
-                    hook.posts.append((time.monotonic(), status, body))
-                    hook._cond.notify_all()
-                self._reply(status, reply, headers)
-
-        self._server = http.server.ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    class Handler(FakeHandler):
+        def do_POST(self):
+            hook, raw = self.fake, self.body()
+            if self.path.split("?")[0] != hook.path:
+                return self.reply(404, b'{"message": "Unknown Webhook", "code": 10015}')
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            with hook._cond:
+                if body is None or self.headers.get("Content-Type", "").split(";")[0] != "application/json":
+                    status, reply, headers = 400, b'{"message": "Cannot send an empty message", "code": 50006}', []
+                elif hook._limits:
+                    retry_after, in_body = hook._limits.pop(0)
+                    status = 429
+                    reply = json.dumps({"message": "You are being rate limited.", "global": False,
+                                        **({"retry_after": retry_after} if in_body else {})}).encode()
+                    headers = [("Retry-After", str(int(-(-retry_after // 1)))),
+                               ("Content-Type", "application/json")]
+                elif hook._failures:
+                    status, reply, headers = hook._failures.pop(0), b"", []
+                else:
+                    status, reply, headers = 204, b"", []
+                hook.posts.append((time.monotonic(), status, body))
+                hook._cond.notify_all()
+            self.reply(status, reply, headers)

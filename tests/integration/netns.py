@@ -19,9 +19,14 @@ GnsClient), so live tests speak exactly what the loopback tests speak.
 import itertools
 import os
 import pathlib
+import random
 import select
+import socket
+import struct
 import subprocess
 import sys
+
+import gns
 
 PREFIX = "sgrt"
 _serial = itertools.count()
@@ -137,10 +142,6 @@ class Peers:
 
 def _flood(count, dst, dport, kind, seed):
     """Spoofed GNS datagrams from `count` random sources (raw socket, IP header written here)."""
-    import random
-    import socket
-    import struct
-
     rng = random.Random(seed)
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     dst_b = socket.inet_aton(dst)
@@ -148,9 +149,9 @@ def _flood(count, dst, dport, kind, seed):
         src = bytes([198, 51, 100, rng.randrange(100, 255)]) if rng.random() < 0.5 else \
             bytes([203, 0, 113, rng.randrange(100, 255)])
         if kind == "challenge":
-            payload = bytes([0x20]) + rng.randbytes(11) + bytes(500)
+            payload = bytes([gns.CHALLENGE_REQUEST]) + rng.randbytes(11) + bytes(500)
         else:
-            payload = bytes([0x80]) + struct.pack("<IH", rng.getrandbits(32), rng.randrange(65536)) + rng.randbytes(40)
+            payload = gns.data_packet(rng.getrandbits(32), rng.randrange(65536), rng.randbytes(40))
         udp = struct.pack(">HHHH", rng.randrange(1024, 65536), dport, 8 + len(payload), 0) + payload
         ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, src, dst_b)
         s.sendto(ip + udp, (dst, 0))
@@ -158,20 +159,7 @@ def _flood(count, dst, dport, kind, seed):
 
 
 def _serve_commands():
-    import socket
-    import threading
-
-    from gns import GnsClient, GnsServer
-
-    def family(addr):
-        return socket.AF_INET6 if ":" in addr else socket.AF_INET
-
     servers, clients = [], {}
-
-    def keep_playing(client, stop, period):
-        while not stop.wait(period):
-            client.send_data()
-
     for line in sys.stdin:
         words = line.split()
         if not words:
@@ -179,23 +167,14 @@ def _serve_commands():
         try:
             cmd, args = words[0], words[1:]
             if cmd == "serve":                      # serve HOST PORT ("::" serves IPv4 too)
-                servers.append(GnsServer(args[0], int(args[1]), family(args[0])))
+                servers.append(gns.GnsServer(args[0], int(args[1])))
             elif cmd == "connect":                  # connect NAME SRC DST DPORT [PERIOD]
-                c = GnsClient((args[2], int(args[3])), host=args[1], family=family(args[1]))
-                c.connect()
-                stop = threading.Event()
-                t = threading.Thread(target=keep_playing, args=(c, stop, float(args[4]) if len(args) > 4 else 0.2),
-                                     daemon=True)
-                t.start()
-                clients[args[0]] = (c, stop, t)
-            elif cmd in ("close", "silence"):       # close NAME / silence NAME
-                c, stop, t = clients.pop(args[0])
-                stop.set()
-                t.join()
-                if cmd == "close":
-                    c.close()
-                else:
-                    c.sock.close()
+                client = gns.GnsClient((args[2], int(args[3])), host=args[1]).connect()
+                clients[args[0]] = client.play(float(args[4]) if len(args) > 4 else 0.2)
+            elif cmd == "close":                    # close NAME
+                clients.pop(args[0]).close()
+            elif cmd == "silence":                  # silence NAME
+                clients.pop(args[0]).go_silent()
             elif cmd == "flood":                    # flood COUNT DST DPORT challenge|data
                 _flood(int(args[0]), args[1], int(args[2]), args[3], seed=int(args[0]))
             else:

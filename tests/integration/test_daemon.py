@@ -12,15 +12,12 @@ import os
 import pwd
 import re
 import signal
-import socket
-import threading
 import time
 
 import pytest
 
 from agentctl import Agent
-
-GNS_PADDED = 512
+from gns import GnsClient, GnsServer
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="live capture needs root (CAP_NET_RAW)")
 pytestmark = needs_root
@@ -36,99 +33,12 @@ def base_config(port, extra="", capture=""):
             + extra)
 
 
-class GameServer:
-    """A UDP socket on 127.0.0.1 standing in for the game: it answers the GNS
-    handshake and echoes data packets, so the agent sees both directions."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.stopping = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        answers = {0x20: b"\x21" + bytes(40), 0x22: b"\x23" + bytes(40)}
-        while not self.stopping:
-            try:
-                data, addr = self.sock.recvfrom(2048)
-            except (socket.timeout, OSError):
-                continue
-            if data[0] in answers:
-                self.sock.sendto(answers[data[0]], addr)
-            elif data[0] & 0x80:
-                self.sock.sendto(gns_data(0), addr)
-
-    def close(self):
-        self.stopping = True
-        self.thread.join()
-        self.sock.close()
-
-
-def gns_data(seq):
-    # flags 0x80, receiver connection id u32 LE, sequence u16 LE (7-byte header), then payload
-    return bytes([0x80]) + (0x0badcafe).to_bytes(4, "little") + (seq & 0xffff).to_bytes(2, "little") + b"p" * 32
-
-
-class GnsClient:
-    """A scripted player: handshake, then a data packet every 0.2 s (the
-    server echoes each), then ConnectionClosed."""
-
-    def __init__(self, port):
-        self.port = port
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(2.0)
-        self.sock.connect(("127.0.0.1", port))
-        self.stopping = threading.Event()
-        self.thread = None
-
-    def connect(self):
-        self.sock.send(b"\x20" + bytes(GNS_PADDED - 1))
-        assert self.sock.recv(2048)[0] == 0x21
-        self.sock.send(b"\x22" + bytes(100))
-        assert self.sock.recv(2048)[0] == 0x23
-        self.thread = threading.Thread(target=self._play, daemon=True)
-        self.thread.start()
-        return self
-
-    def _play(self):
-        seq = 0
-        while not self.stopping.wait(0.2):
-            seq += 1
-            try:
-                self.sock.send(gns_data(seq))
-                self.sock.recv(2048)
-            except OSError:
-                pass
-
-    def play_mid_session(self):
-        """Data both ways with no handshake, as for an agent started mid-game."""
-        self.thread = threading.Thread(target=self._play, daemon=True)
-        self.thread.start()
-        return self
-
-    def go_silent(self):
-        self.stopping.set()
-        if self.thread:
-            self.thread.join()
-        self.sock.close()
-
-    def close(self):
-        self.stopping.set()
-        if self.thread:
-            self.thread.join()
-        self.sock.send(b"\x24" + bytes(GNS_PADDED - 1))
-        self.sock.close()
-
-
 @pytest.fixture
 def server():
-    s = GameServer()
-    yield s
-    s.close()
+    """The game: answers the GNS handshake and echoes data packets, so the
+    agent sees both directions."""
+    with GnsServer() as s:
+        yield s
 
 
 def proc_status(pid):
@@ -147,7 +57,7 @@ def test_ready_status_counts_a_player_and_sigterm(server):
         agent.wait_ready(5)
         assert re.fullmatch(r"0 players · .+ · up 0s", agent.statuses[-1]), agent.statuses
 
-        client = GnsClient(server.port).connect()
+        client = GnsClient(server.port).connect().play()
         agent.wait_status(r"^1 player · idle stop off · up 0s$", 5)
         time.sleep(1.0)  # data both ways keeps them on
         assert agent.statuses[-1].startswith("1 player ·")
@@ -200,7 +110,7 @@ def test_live_silence_and_mid_session_adoption(server):
     the agent started counts after capture.confirm_time of data both ways."""
     with Agent(base_config(server.port, capture="  peer_timeout: 1s\n  confirm_time: 1s\n")) as agent:
         agent.wait_ready(5)
-        client = GnsClient(server.port).connect()
+        client = GnsClient(server.port).connect().play()
         agent.wait_status(r"^1 player · ", 5)
         t = time.monotonic()
         client.go_silent()
@@ -208,7 +118,7 @@ def test_live_silence_and_mid_session_adoption(server):
         assert 0.8 <= time.monotonic() - t <= 3.0
         assert re.search(r"left \(timeout\), 0 players on\.", agent.stderr())
 
-        client = GnsClient(server.port).play_mid_session()
+        client = GnsClient(server.port).play()   # no handshake: already playing
         t = time.monotonic()
         agent.wait_status(r"^1 player · ", 5)
         assert time.monotonic() - t >= 0.8   # not before confirm_time
@@ -223,7 +133,7 @@ def test_sighup_applies_peer_timeout(server):
         agent.config_path.write_text(base_config(server.port, capture="  peer_timeout: 1s\n"))
         agent.signal(signal.SIGHUP)
         agent.wait_for(lambda: "Configuration reloaded." in agent.stderr(), 5, "the reload")
-        client = GnsClient(server.port).connect()
+        client = GnsClient(server.port).connect().play()
         agent.wait_status(r"^1 player · ", 5)
         client.go_silent()
         agent.wait_status(r"^0 players · ", 4)
@@ -253,7 +163,7 @@ def test_privilege_drop_to_nobody_still_counts(server):
         assert st["CapEff"] == "0000000000002000"   # CAP_NET_RAW only
         assert st["CapPrm"] == "0000000000002000"
 
-        client = GnsClient(server.port).connect()
+        client = GnsClient(server.port).connect().play()
         agent.wait_status(r"^1 player · ", 5)
         client.close()
         agent.wait_status(r"^0 players · ", 5)

@@ -7,8 +7,6 @@ with journalctl --directory.
 """
 import json
 import os
-import pathlib
-import shutil
 import signal
 import subprocess
 
@@ -41,8 +39,7 @@ def test_join_leave_and_decisions_are_structured_journal_entries(tmp_path):
         try:
             with agent:
                 agent.wait_ready()
-                client = GnsClient(("127.0.0.1", server.port))
-                client.connect()
+                client = GnsClient(server.port).connect()
                 agent.wait_status(r"^1 player\b")
                 client.send_data()
                 client.close()
