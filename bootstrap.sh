@@ -87,7 +87,8 @@ summary() {
         echo "[  PASSED  ] $pass test(s)."
         [ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s)."
         echo "== pytest =="
-        grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$dir/pytest.log" | tail -n1 || echo "pytest did not run"
+        grep -E '^(=+ )?[0-9]+ (passed|failed|errors?|skipped).* in [0-9.]+s' "$dir/pytest.log" 2>/dev/null | tail -n1 ||
+                echo "pytest did not run"
 }
 
 run_check() {
