@@ -11,6 +11,7 @@ No AWS account is reachable here, so:
   fake `aws` and a fake `make` on PATH shows it runs those same commands.
 """
 import os
+import pathlib
 import re
 import shlex
 import shutil
@@ -22,14 +23,15 @@ import time
 import pytest
 import yaml
 
-from conftest import SRCDIR
+from conftest import BUILD, SRCDIR
 
 CFN = SRCDIR / "cloudformation"
 BOT = CFN / "sigrun-bot.yaml"
 WORLD = CFN / "sigrun-world.yaml"
 DEPLOY = CFN / "deploy.sh"
 CHECKER = SRCDIR / "tests" / "cloudformation" / "check_templates.py"
-SPEC = SRCDIR / "tests" / "cloudformation" / "node_modules" / "@aws-cdk" / "aws-service-spec" / "db.json.gz"
+SPEC = pathlib.Path(getattr(BUILD, "cfn_spec", "") or
+                    SRCDIR / "tests" / "cloudformation" / "node_modules" / "@aws-cdk" / "aws-service-spec" / "db.json.gz")
 
 sys.path.insert(0, str(CHECKER.parent))
 import check_templates  # noqa: E402
@@ -47,7 +49,7 @@ def spec_installed():
 
 
 def run_checker(*templates):
-    return subprocess.run([sys.executable, str(CHECKER), *map(str, templates)],
+    return subprocess.run([sys.executable, str(CHECKER), "--spec", str(SPEC), *map(str, templates)],
                           capture_output=True, text=True, timeout=60)
 
 
