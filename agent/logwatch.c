@@ -310,6 +310,7 @@ struct LogWatch {
         sd_event_source *journal_io, *journal_timer;
         sd_id128_t invocation;
         bool game_seen;           /* a line from the game itself in this invocation */
+        bool backlog;             /* a slice was full: older lines are still unread */
         bool unit_stopped;        /* PID 1 said the unit stopped, and nothing since */
 
         /* file */
@@ -562,7 +563,8 @@ static void journal_read(LogWatch *w) {
                 log_watch_set_health(w, SOURCE_FAILED, "cannot read the journal of %s: %s", w->unit, strerror(-r));
         else
                 journal_update_health(w);
-        if (n == LOG_WATCH_JOURNAL_SLICE)
+        w->backlog = n == LOG_WATCH_JOURNAL_SLICE;
+        if (w->backlog)
                 log_watch_pump_more(w);
 }
 
@@ -660,6 +662,7 @@ static void file_feed_bytes(LogWatch *w, const char *p, size_t n) {
 }
 
 static void file_close(LogWatch *w) {
+        w->backlog = false;
         w->fd = (closep(&w->fd), -EBADF);
         w->offset = 0;
         w->skipping = false;
@@ -679,14 +682,18 @@ static bool file_read(LogWatch *w) {
                                 continue;
                         if (errno != EAGAIN)
                                 log_watch_set_health(w, SOURCE_FAILED, "cannot read %s: %m", w->file);
+                        w->backlog = false;
                         return false;
                 }
-                if (k == 0)
+                if (k == 0) {
+                        w->backlog = false;
                         return false;
+                }
                 file_feed_bytes(w, buf, (size_t) k);
                 w->offset += (uint64_t) k;
                 total += (size_t) k;
         }
+        w->backlog = true;
         return true;
 }
 
@@ -927,6 +934,11 @@ void log_watch_report(LogWatch *w, SourceReport *ret) {
                 return;
         if (!w) {
                 *ret = (SourceReport) { .name = "log", .health = SOURCE_UNKNOWN, .detail = "log source off" };
+                return;
+        }
+        /* Halfway through a long log the count is not yet the count. */
+        if (w->backlog && w->health == SOURCE_HEALTHY) {
+                *ret = (SourceReport) { .name = "log", .health = SOURCE_UNKNOWN, .detail = "catching up with the log" };
                 return;
         }
         *ret = (SourceReport) {

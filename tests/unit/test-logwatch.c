@@ -306,6 +306,40 @@ static SourceReport report(Fixture *f) {
         return r;
 }
 
+/* A log longer than one read slice: until the end is read the count is
+ * unknown, never the count of the first slice (here 2 instead of 1). */
+static void test_file_backlog_is_unknown_until_read(void **state) {
+        Fixture *f = *state;
+        LogWatchConfig c = { .kind = LOG_SOURCE_FILE, .file = f->path };
+        _cleanup_free_ char *filler = NULL;
+        size_t filler_len = 3 * 1024 * 1024;
+        SourceReport r;
+
+        append(f->path, "Game server connected\n"
+                        "Got connection SteamID 76561198000000001\n"
+                        "Got connection SteamID 76561198000000002\n");
+        filler = malloc(filler_len + 1);
+        assert_non_null(filler);
+        static const char line[] = "12/04/2026 20:15:03: Unrelated line of the server's log .......\n";
+        assert_int_equal(sizeof(line) - 1, 64);
+        for (size_t i = 0; i < filler_len; i += 64)
+                memcpy(filler + i, line, 64);
+        filler[filler_len] = 0;
+        append(f->path, filler);
+        append(f->path, "  Closing socket 76561198000000002\n");
+
+        assert_int_equal(log_watch_new(f->event, &c, on_change, f, &f->watch), 0);
+        r = report(f);
+        assert_int_equal(r.health, SOURCE_UNKNOWN);
+        assert_string_equal(r.detail, "catching up with the log");
+
+        for (unsigned i = 0; i < 50 && report(f).health != SOURCE_HEALTHY; i++)
+                assert_true(sd_event_run(f->event, 100 * USEC_PER_MSEC) >= 0);
+        r = report(f);
+        assert_int_equal(r.health, SOURCE_HEALTHY);
+        assert_int_equal(r.players, 1);
+}
+
 static void test_file_follow(void **state) {
         Fixture *f = *state;
         SourceReport r;
@@ -622,6 +656,7 @@ int main(void) {
                 cmocka_unit_test(test_crossplay),
                 cmocka_unit_test(test_sample_steam_log),
                 cmocka_unit_test_setup_teardown(test_file_follow, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_file_backlog_is_unknown_until_read, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_file_truncate_and_rotate, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_file_missing_then_created, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_file_crossplay, fixture_setup, fixture_teardown),
