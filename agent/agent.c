@@ -32,6 +32,7 @@
 #include "agent/api.h"
 #include "agent/capture.h"
 #include "agent/gns.h"
+#include "agent/local-addr.h"
 #include "agent/logwatch.h"
 #include "agent/packet.h"
 #include "agent/peers.h"
@@ -92,7 +93,8 @@ struct Agent {
         sd_event_source *capture_retry_timer;
         char *capture_error;     /* why the live capture is not open, for the report */
 
-        uint64_t packets, malformed, ignored;
+        LocalAddrs local;        /* live: the server side of a game datagram must be one of these */
+        uint64_t packets, malformed, ignored, not_local;
         int players;  /* combined; < 0 unknown */
         bool ready;
         bool shutdown_decided;
@@ -508,6 +510,13 @@ static void agent_on_packet(usec_t ts, const uint8_t *data, size_t caplen, void 
                 a->ignored++;
                 return;
         }
+        /* Live, the server's side must be this host: a spoofed "server" address
+         * cannot make players. (A replayed capture has no host to ask.) */
+        if (a->mode == AGENT_LIVE && a->config->capture_local_only &&
+            !local_addrs_contain(&a->local, to_server ? &d.dst : &d.src)) {
+                a->not_local++;
+                return;
+        }
         peer = to_server ? &d.src : &d.dst;
 
         if (a->profile->protocol == PROFILE_PROTOCOL_GNS)
@@ -560,7 +569,9 @@ static void agent_update_status(Agent *a) {
 static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Agent *a = userdata;
 
-        /* Also notices sources that broke without telling (a vanished interface). */
+        /* Addresses change (DHCP, a new interface); the once-a-minute refresh
+         * follows them. Also notices sources that broke without telling. */
+        (void) local_addrs_refresh(&a->local);
         agent_players_changed(a);
         agent_arm_deadline(a);
         agent_update_status(a);
@@ -1107,6 +1118,9 @@ static int agent_open_capture(Agent *a) {
                 return r;
         }
 
+        r = local_addrs_refresh(&a->local);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read this host's addresses: %m");
         capture_free(a->capture);
         a->capture = TAKE_PTR(c);
         a->linktype = capture_linktype(a->capture);

@@ -102,6 +102,10 @@ const ConfKey agent_config_table[] = {
             "A peer already playing when the agent starts counts after this long of data both ways."),
         KEY("capture.buffer_size", CONF_SIZE, capture_buffer_size, 65536, 256 << 20, "2MiB",
             "Kernel capture buffer size."),
+        KEY("capture.local_only", CONF_BOOL, capture_local_only, 0, 0, "true",
+            "Count only game traffic whose server side is an address of this host, so that spoofing the "
+            "server's public address cannot fake players; turn off when the game runs in another network "
+            "namespace (a container) than the agent."),
 
         ENUM("log.source", log_source, "journal", log_sources,
              "Where the game's log is read from: the journal of log.unit, the file log.file, or off."),

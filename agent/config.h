@@ -39,6 +39,7 @@ typedef struct AgentConfig {
         usec_t capture_peer_timeout;   /* silence after which a player has left */
         usec_t capture_confirm_time;   /* both-ways data needed to adopt a mid-session peer */
         uint64_t capture_buffer_size;
+        bool capture_local_only;
 
         /* log source */
         int log_source;          /* LogSourceKind */

@@ -129,6 +129,12 @@ class Agent:
                                      f"stderr={self.stderr()[-2000:]}")
             self._drain(min(left, 0.2))
 
+    def collect(self, seconds):
+        """Read notify messages for `seconds`, e.g. to show that nothing changed."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self._drain(min(left, 0.2))
+
     def wait_ready(self, timeout=10.0):
         self.wait_for(lambda: self.ready, timeout, "READY=1")
 
