@@ -256,14 +256,18 @@ static const char *agent_error_text(int r) {
         }
 }
 
-/* Players, uptime and idle stop from the agent into r. Returns 0, or 1 when
- * the agent could not be asked (r->note says why), or -ENOMEM. */
+/* A running world: its address, then players, uptime and idle stop from the
+ * agent into r. Returns 0, or 1 when the agent could not be asked (r->note
+ * says why), or -ENOMEM. */
 static int fill_from_agent(Commands *c, const Ec2Instance *w, Reply *r, bool *ret_ready) {
         AgentStatus s = { .players = -1 };
         long timeout;
         int k;
 
         *ret_ready = false;
+        k = set_address(r, w);
+        if (k < 0)
+                return k;
         if (!w->ip_address)
                 return reply_set_note(r, "The instance has no public address.") ?: 1;
         timeout = call_timeout_ms(c);
@@ -312,9 +316,6 @@ static int server_status(Commands *c, const Ec2Instance *w, Reply *ret) {
         case EC2_STATE_RUNNING:
                 if (asprintf(&title, "%s is running", w->world) < 0)
                         return -ENOMEM;
-                r = set_address(ret, w);
-                if (r < 0)
-                        return r;
                 r = fill_from_agent(c, w, ret, &ready);
                 if (r < 0)
                         return r;
@@ -374,9 +375,6 @@ static int start_server(Commands *c, const Ec2Instance *w, Reply *ret) {
         case EC2_STATE_RUNNING:
                 if (asprintf(&title, "%s is already running", w->world) < 0)
                         return -ENOMEM;
-                r = set_address(ret, w);
-                if (r < 0)
-                        return r;
                 r = fill_from_agent(c, w, ret, &ready);
                 if (r < 0)
                         return r;

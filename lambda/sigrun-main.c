@@ -56,9 +56,17 @@ static double retry_after(const HttpAnswer *a) {
         return s < 0 ? 0 : s > DISCORD_MAX_WAIT_SEC ? DISCORD_MAX_WAIT_SEC : s;
 }
 
-/* A Discord API call that waits out 429s (as many seconds as Discord asks). */
-static int discord_call(const LambdaConfig *cfg, const char *method, const char *path, const char *body,
-                        HttpAnswer *ret) {
+static int discord_check(const HttpAnswer *a, const char *what) {
+        if (a->status >= 200 && a->status < 300)
+                return 0;
+        return log_error_errno(EIO, "%s: Discord answered HTTP %ld: %.*s", what, a->status, (int) MIN(a->len, 500u),
+                               a->body ? a->body : "");
+}
+
+/* A Discord API call that waits out 429s (as many seconds as Discord asks);
+ * any other answer but 2xx is an error, logged with what was being done. */
+static int discord_call(const LambdaConfig *cfg, const char *what, const char *method, const char *path,
+                        const char *body, HttpAnswer *ret) {
         _cleanup_free_ char *url = NULL, *auth = NULL;
         const char *headers[] = { NULL, "Content-Type: application/json", "Accept: application/json", NULL };
         int r;
@@ -77,6 +85,11 @@ static int discord_call(const LambdaConfig *cfg, const char *method, const char 
                 if (r < 0)
                         return log_error_errno(r, "Discord API %s %s failed: %m", method, path);
                 if (a.status != 429 || attempt >= DISCORD_MAX_ATTEMPTS) {
+                        r = discord_check(&a, what);
+                        if (r < 0) {
+                                http_answer_done(&a);
+                                return r;
+                        }
                         *ret = a;
                         return 0;
                 }
@@ -87,13 +100,6 @@ static int discord_call(const LambdaConfig *cfg, const char *method, const char 
                 while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                         ;
         }
-}
-
-static int discord_check(const HttpAnswer *a, const char *what) {
-        if (a->status >= 200 && a->status < 300)
-                return 0;
-        return log_error_errno(EIO, "%s: Discord answered HTTP %ld: %.*s", what, a->status, (int) MIN(a->len, 500u),
-                               a->body ? a->body : "");
 }
 
 static int commands_path(const LambdaConfig *cfg, const char *suffix, char **ret) {
@@ -161,10 +167,7 @@ static int verb_register(const LambdaConfig *cfg) {
         body = json_dumps(defs, JSON_COMPACT);
         if (!body)
                 return log_oom();
-        r = discord_call(cfg, "PUT", path, body, &a);
-        if (r < 0)
-                return r;
-        r = discord_check(&a, "register");
+        r = discord_call(cfg, "register", "PUT", path, body, &a);
         if (r < 0)
                 return r;
         printf("Registered %zu commands%s%s (world option %s).\n", json_array_size(defs),
@@ -181,10 +184,7 @@ static int fetch_commands(const LambdaConfig *cfg, json_t **ret) {
         r = commands_path(cfg, "", &path);
         if (r < 0)
                 return r;
-        r = discord_call(cfg, "GET", path, NULL, &a);
-        if (r < 0)
-                return r;
-        r = discord_check(&a, "list");
+        r = discord_call(cfg, "list", "GET", path, NULL, &a);
         if (r < 0)
                 return r;
         list = json_loadb(a.body, a.len, 0, NULL);
@@ -234,10 +234,7 @@ static int verb_delete(const LambdaConfig *cfg, const char *name) {
         r = commands_path(cfg, suffix, &path);
         if (r < 0)
                 return r;
-        r = discord_call(cfg, "DELETE", path, NULL, &a);
-        if (r < 0)
-                return r;
-        r = discord_check(&a, "delete");
+        r = discord_call(cfg, "delete", "DELETE", path, NULL, &a);
         if (r < 0)
                 return r;
         printf("Deleted %s.\n", name);
