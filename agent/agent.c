@@ -94,7 +94,7 @@ struct Agent {
         char *capture_error;     /* why the live capture is not open, for the report */
 
         LocalAddrs local;        /* live: the server side of a game datagram must be one of these */
-        uint64_t packets, malformed, ignored, not_local;
+        uint64_t packets, malformed;
         int players;  /* combined; < 0 unknown */
         bool ready;
         bool shutdown_decided;
@@ -495,10 +495,8 @@ static void agent_on_packet(usec_t ts, const uint8_t *data, size_t caplen, void 
 
         a->packets++;
         r = packet_decode_udp(a->linktype, data, caplen, &d);
-        if (r == -ENOMSG) {
-                a->ignored++;
+        if (r == -ENOMSG)  /* not UDP over IP: nothing to do with the game */
                 return;
-        }
         if (r < 0) {
                 a->malformed++;
                 return;
@@ -506,17 +504,13 @@ static void agent_on_packet(usec_t ts, const uint8_t *data, size_t caplen, void 
 
         to_server = game_profile_is_game_port(a->profile, d.dst.port);
         from_server = !to_server && game_profile_is_game_port(a->profile, d.src.port);
-        if (!to_server && !from_server) {
-                a->ignored++;
+        if (!to_server && !from_server)
                 return;
-        }
         /* Live, the server's side must be this host: a spoofed "server" address
          * cannot make players. (A replayed capture has no host to ask.) */
         if (a->mode == AGENT_LIVE && a->config->capture_local_only &&
-            !local_addrs_contain(&a->local, to_server ? &d.dst : &d.src)) {
-                a->not_local++;
+            !local_addrs_contain(&a->local, to_server ? &d.dst : &d.src))
                 return;
-        }
         peer = to_server ? &d.src : &d.dst;
 
         if (a->profile->protocol == PROFILE_PROTOCOL_GNS)
